@@ -1,0 +1,48 @@
+# Top-level build: installs what is missing, then builds the three parts into build/
+# and the CLI into bin/planc. `make demo` runs a real container; `make test` runs the suite.
+SHELL := /bin/bash
+BUILD := $(CURDIR)/build
+
+APT_PKGS := clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 musl-tools libjsmn-dev \
+            busybox-static runc crun hyperfine libseccomp-dev
+# each package with the file that shows it is installed
+APT_CHECK := /usr/bin/clang-14 /usr/bin/wasm-ld-14 /usr/lib/wasm32-wasi/libc.a \
+             /usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a \
+             /usr/bin/musl-gcc /usr/include/jsmn.h /bin/busybox /usr/sbin/runc /usr/bin/crun \
+             /usr/bin/hyperfine /usr/include/seccomp.h
+
+.PHONY: all deps build wasm shim cli demo test clean
+all: build
+
+deps: build/.deps-apt node_modules/.package-lock.json
+
+build/.deps-apt:
+	@missing=0; for f in $(APT_CHECK); do [ -e $$f ] || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  echo "installing Debian packages: $(APT_PKGS)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null; \
+	fi
+	@mkdir -p build && touch $@
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+build: deps wasm shim cli
+
+wasm: deps
+	$(MAKE) -C wasm-core BUILD=$(BUILD)
+
+shim: deps
+	$(MAKE) -C native-shim BUILD=$(BUILD)
+
+cli: deps wasm
+	node orchestrator/scripts/build.mjs
+
+demo: build
+	bash scripts/demo.sh
+
+test: build
+	npx vitest run
+
+clean:
+	rm -rf build bin/planc orchestrator/src/gen

@@ -1,0 +1,372 @@
+/* ops_root.c — C's filesystem ops: everything inside the container's root is resolved from
+ * the open_root fd with openat2(RESOLVE_IN_ROOT), and every mount targets an fd.
+ * Must never resolve an in-root path as a plain string. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "shim.h"
+#include "sys.h"
+
+static const char *or_null(const char *s)
+{
+	return s && s[0] ? s : NULL;
+}
+
+/* resolve_in_root: an fd for path inside the root, or -errno (e says which path) */
+int resolve_in_root(struct ctx *c, const char *path, int flags, struct err *e)
+{
+	if (c->root_fd < 0)
+		return fail(e, EBADF, "%s: no open_root before this op", path);
+	/* SECURITY: symlinks and ".." cannot leave the root; /proc magic links are refused
+	 * (CVE-2019-16884, CVE-2021-30465 class) */
+	int fd = sys_openat2(c->root_fd, path, (uint64_t)(flags | O_CLOEXEC),
+			     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return fail_errno(e, "%s", path);
+	return fd;
+}
+
+/* proc_verify: 0 when the /proc this process sees is procfs */
+int proc_verify(struct err *e)
+{
+	struct statfs st;
+	/* SECURITY: checked before every use, so a /proc replaced by the rootfs (or after
+	 * pivot_root) is caught; O_NOFOLLOW refuses a /proc that is a symlink */
+	int pfd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return fail_errno(e, "/proc");
+	int r = fstatfs(pfd, &st);
+	int saved = errno;
+	close(pfd);
+	if (r < 0)
+		return fail(e, saved, "/proc");
+	if (st.f_type != PROC_SUPER_MAGIC)
+		return fail(e, EXDEV, "/proc is not procfs");
+	return 0;
+}
+
+/* proc_fd_path: "/proc/self/fd/N" for fd, once /proc is proven to be procfs */
+int proc_fd_path(char *buf, size_t cap, int fd, struct err *e)
+{
+	int r = proc_verify(e);
+	if (r < 0)
+		return r;
+	snprintf(buf, cap, "/proc/self/fd/%d", fd);
+	return 0;
+}
+
+/* split_path: path → (parent, name) in buf; name is never empty, ".", or ".." */
+static int split_path(const char *path, char *buf, const char **parent, const char **name)
+{
+	size_t n = strlen(path);
+	if (n >= PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = 0;
+	char *slash = strrchr(buf, '/');
+	if (!slash) {
+		*parent = ".";
+		*name = buf;
+	} else {
+		*name = slash + 1;
+		*parent = slash == buf ? "/" : buf;
+		*slash = 0;
+	}
+	if (!**name || !strcmp(*name, ".") || !strcmp(*name, ".."))
+		return -EINVAL;
+	return 0;
+}
+
+/* open_parent: the resolved parent directory of path, and the last component's name */
+static int open_parent(struct ctx *c, const char *path, char *buf, const char **name, struct err *e)
+{
+	const char *parent;
+	int r = split_path(path, buf, &parent, name);
+	if (r < 0)
+		return fail(e, -r, "%s", path);
+	return resolve_in_root(c, parent, O_PATH | O_DIRECTORY, e);
+}
+
+/* mkdir_p: create each missing component in root; newly made ones get their mode exactly */
+static int mkdir_p(struct ctx *c, const char *path, mode_t mode, struct err *e)
+{
+	char buf[PATH_MAX], pbuf[PATH_MAX];
+	size_t len = strlen(path);
+	if (len >= PATH_MAX)
+		return fail(e, ENAMETOOLONG, "%s", path);
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if ((buf[i] != '/' && buf[i] != 0) || buf[i - 1] == '/')
+			continue;
+		char save = buf[i];
+		buf[i] = 0;
+		int last = strspn(path + i, "/") == len - i;
+		int fd = resolve_in_root(c, buf, O_PATH | O_DIRECTORY, e);
+		if (fd == -ENOENT) {
+			const char *name;
+			int pfd = open_parent(c, buf, pbuf, &name, e);
+			if (pfd < 0)
+				return pfd;
+			mode_t m = last ? mode : 0755;
+			int r = mkdirat(pfd, name, m);
+			/* umask does not apply: the plan's mode is the mode */
+			if (r == 0)
+				r = fchmodat(pfd, name, m & 07777, 0);
+			int saved = errno;
+			close(pfd);
+			if (r < 0 && saved != EEXIST)
+				return fail(e, saved, "%s", buf);
+			fd = resolve_in_root(c, buf, O_PATH | O_DIRECTORY, e);
+		}
+		if (fd < 0)
+			return fd;
+		close(fd);
+		buf[i] = save;
+	}
+	return 0;
+}
+
+int do_OPEN_ROOT(struct ctx *c, const struct op *op, struct err *e)
+{
+	int fd = open(op->a[0].s, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno(e, "%s", op->a[0].s);
+	if (c->root_fd >= 0)
+		close(c->root_fd);
+	c->root_fd = fd;
+	return 0;
+}
+
+int do_MKDIR_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
+{
+	return mkdir_p(c, op->a[0].s, (mode_t)op->a[1].u, e);
+}
+
+int do_MOUNT(struct ctx *c, const struct op *op, struct err *e)
+{
+	(void)c;
+	const struct arg *a = op->a;
+	if (mount(or_null(a[0].s), a[1].s, or_null(a[2].s), (unsigned long)a[3].u, or_null(a[4].s)) < 0)
+		return fail_errno(e, "%s -> %s", a[0].s, a[1].s);
+	return 0;
+}
+
+/* create_target: a missing mount point, a directory unless the source is not one */
+static int create_target(struct ctx *c, const char *target, int srcfd, struct err *e)
+{
+	struct stat st;
+	char buf[PATH_MAX];
+	const char *name, *parent;
+	if (srcfd < 0 || (fstat(srcfd, &st) == 0 && S_ISDIR(st.st_mode)))
+		return mkdir_p(c, target, 0755, e);
+	if (split_path(target, buf, &parent, &name) < 0)
+		return fail(e, EINVAL, "%s", target);
+	int r = mkdir_p(c, parent, 0755, e);
+	if (r < 0)
+		return r;
+	int pfd = open_parent(c, target, buf, &name, e);
+	if (pfd < 0)
+		return pfd;
+	int fd = openat(pfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int saved = errno;
+	close(pfd);
+	if (fd < 0)
+		return fail(e, saved, "%s", target);
+	close(fd);
+	return 0;
+}
+
+int do_MOUNT_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
+{
+	const struct arg *a = op->a;
+	const char *source = a[0].s, *target = a[2].s, *src = NULL;
+	char spath[40], tpath[40];
+	int srcfd = -1, r;
+	uint64_t kind = a[1].u, pflags = a[6].u;
+
+	if (kind > SRC_IN_ROOT)
+		return fail(e, EINVAL, "%s -> %s: src_kind %llu", source, target, (unsigned long long)kind);
+	/* ORDER: target first, so a missing optional target never touches the source */
+	int tfd = resolve_in_root(c, target, O_PATH, e);
+	if (tfd == -ENOENT && (pflags & PATH_MISSING_OK))
+		return 0;
+	if (tfd < 0 && (tfd != -ENOENT || !(pflags & PATH_CREATE)))
+		return fail(e, -tfd, "%s -> %s", source, target);
+	if (kind == SRC_STRING)
+		src = or_null(source);
+	if (kind == SRC_HOST_PATH || kind == SRC_IN_ROOT) {
+		/* SECURITY: the source is pinned by an fd too, so it is resolved exactly once */
+		srcfd = kind == SRC_HOST_PATH ? open(source, O_PATH | O_CLOEXEC)
+					      : resolve_in_root(c, source, O_PATH, e);
+		r = kind == SRC_HOST_PATH && srcfd < 0 ? -errno : srcfd;
+		if (r == -ENOENT && (pflags & PATH_MISSING_OK)) {
+			r = 0;   /* an optional self-bind of something absent */
+			goto out;
+		}
+		if (r < 0) {
+			r = fail(e, -r, "%s -> %s: source", source, target);
+			goto out;
+		}
+		if ((r = proc_fd_path(spath, sizeof spath, srcfd, e)) < 0)
+			goto out;
+		src = spath;
+	}
+	if (tfd < 0) {   /* missing, and PATH_CREATE */
+		if ((r = create_target(c, target, srcfd, e)) < 0)
+			goto out;
+		if ((tfd = r = resolve_in_root(c, target, O_PATH, e)) < 0)
+			goto out;
+	}
+	/* SECURITY: mount onto the fd, never the re-resolved string (CVE-2021-30465) */
+	if ((r = proc_fd_path(tpath, sizeof tpath, tfd, e)) == 0 &&
+	    mount(src, tpath, or_null(a[3].s), (unsigned long)a[4].u, or_null(a[5].s)) < 0)
+		r = fail_errno(e, "%s -> %s", source, target);
+out:
+	if (tfd >= 0)
+		close(tfd);
+	if (srcfd >= 0)
+		close(srcfd);
+	return r < 0 ? r : 0;
+}
+
+int do_MKNOD_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
+{
+	char buf[PATH_MAX];
+	const char *name, *path = op->a[0].s;
+	mode_t mode = (mode_t)op->a[1].u;
+	int pfd = open_parent(c, path, buf, &name, e);
+	if (pfd < 0)
+		return pfd;
+	int r = mknodat(pfd, name, mode, makedev(op->a[2].u, op->a[3].u));
+	/* umask does not apply to device nodes: the plan's mode is the mode */
+	if (r == 0)
+		r = fchmodat(pfd, name, mode & 07777, 0);
+	int saved = errno;
+	close(pfd);
+	return r < 0 ? fail(e, saved, "%s", path) : 0;
+}
+
+int do_CHOWN_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
+{
+	const char *path = op->a[0].s;
+	/* the last component is not followed: a symlink is chowned itself */
+	int fd = resolve_in_root(c, path, O_PATH | O_NOFOLLOW, e);
+	if (fd < 0)
+		return fd;
+	int r = fchownat(fd, "", (uid_t)op->a[1].u, (gid_t)op->a[2].u, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+	int saved = errno;
+	close(fd);
+	return r < 0 ? fail(e, saved, "%s", path) : 0;
+}
+
+int do_SYMLINK_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
+{
+	char buf[PATH_MAX], got[PATH_MAX];
+	const char *name, *target = op->a[0].s, *linkpath = op->a[1].s;
+	int pfd = open_parent(c, linkpath, buf, &name, e);
+	if (pfd < 0)
+		return pfd;
+	int r = symlinkat(target, pfd, name), saved = errno;
+	if (r < 0 && saved == EEXIST) {
+		ssize_t n = readlinkat(pfd, name, got, sizeof got - 1);
+		if (n >= 0 && (size_t)n == strlen(target) && !memcmp(got, target, (size_t)n))
+			r = 0;
+	}
+	close(pfd);
+	return r < 0 ? fail(e, saved, "%s -> %s", linkpath, target) : 0;
+}
+
+int do_PIVOT_ROOT(struct ctx *c, const struct op *op, struct err *e)
+{
+	const char *shown = op->a[0].s;
+	if (c->root_fd < 0)
+		return fail(e, EBADF, "%s: no open_root before this op", shown);
+	/* ORDER: pivot_root(".", ".") stacks the old root on top of the new one; it is made a
+	 * slave first so the detach below cannot propagate back to the host, then detached */
+	if (fchdir(c->root_fd) < 0)
+		return fail_errno(e, "%s: fchdir", shown);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return fail_errno(e, "%s", shown);
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return fail_errno(e, "%s: make old root rslave", shown);
+	if (umount2(".", MNT_DETACH) < 0)
+		return fail_errno(e, "%s: detach old root", shown);
+	if (chdir("/") < 0)
+		return fail_errno(e, "%s: chdir /", shown);
+	return 0;
+}
+
+int do_MASK_PATH(struct ctx *c, const struct op *op, struct err *e)
+{
+	const char *path = op->a[0].s;
+	char tpath[40], npath[40];
+	struct stat st;
+	int r, nfd = -1, fd = resolve_in_root(c, path, O_PATH, e);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		r = fail_errno(e, "%s", path);
+		goto out;
+	}
+	if ((r = proc_fd_path(tpath, sizeof tpath, fd, e)) < 0)
+		goto out;
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", tpath, "tmpfs", MS_RDONLY, NULL) < 0)
+			r = fail_errno(e, "%s", path);
+		goto out;
+	}
+	if ((r = nfd = resolve_in_root(c, "/dev/null", O_PATH, e)) < 0)
+		goto out;
+	if ((r = proc_fd_path(npath, sizeof npath, nfd, e)) == 0 &&
+	    mount(npath, tpath, NULL, MS_BIND, NULL) < 0)
+		r = fail_errno(e, "%s", path);
+out:
+	if (nfd >= 0)
+		close(nfd);
+	close(fd);
+	return r < 0 ? r : 0;
+}
+
+int do_EXEC_FIFO_OPEN(struct ctx *c, const struct op *op, struct err *e)
+{
+	int fd = open(op->a[0].s, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno(e, "%s", op->a[0].s);
+	if (c->fifo_fd >= 0)
+		close(c->fifo_fd);
+	c->fifo_fd = fd;
+	return 0;
+}
+
+int do_EXEC_FIFO_WAIT(struct ctx *c, const struct op *op, struct err *e)
+{
+	char path[40];
+	(void)op;
+	if (c->fifo_fd < 0)
+		return fail(e, EBADF, "no exec_fifo_open before this op");
+	int r = proc_fd_path(path, sizeof path, c->fifo_fd, e);
+	if (r < 0)
+		return r;
+	/* ORDER: blocks until `start` opens the fifo for reading */
+	int fd;
+	do
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return fail_errno(e, "%s", path);
+	r = write(fd, "0", 1) == 1 ? 0 : fail_errno(e, "%s: write", path);
+	close(fd);
+	close(c->fifo_fd);
+	c->fifo_fd = -1;
+	return r;
+}

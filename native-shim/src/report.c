@@ -1,0 +1,119 @@
+/* report.c — the one error convention and the JSON records written on the report fd.
+ * Never allocates and never fails loudly: a record that cannot be written is dropped. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "shim.h"
+
+static int vfail(struct err *e, int errnum, const char *fmt, va_list ap)
+{
+	e->errnum = errnum;
+	e->reported = 0;
+	e->bare = 0;
+	vsnprintf(e->what, sizeof e->what, fmt, ap);
+	return -errnum;
+}
+
+/* fail: record an error whose errno the caller knows; returns -errnum */
+int fail(struct err *e, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vfail(e, errnum, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* fail_errno: record the failure of the syscall just made; returns -errno */
+int fail_errno(struct err *e, const char *fmt, ...)
+{
+	int errnum = errno ? errno : EIO;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vfail(e, errnum, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static const struct { int n; const char *name; } errnames[] = {
+	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" }, { EINTR, "EINTR" },
+	{ EIO, "EIO" }, { ENXIO, "ENXIO" }, { E2BIG, "E2BIG" }, { ENOEXEC, "ENOEXEC" },
+	{ EBADF, "EBADF" }, { ECHILD, "ECHILD" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },
+	{ EACCES, "EACCES" }, { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" },
+	{ EXDEV, "EXDEV" }, { ENODEV, "ENODEV" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },
+	{ EINVAL, "EINVAL" }, { ENFILE, "ENFILE" }, { EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" },
+	{ ETXTBSY, "ETXTBSY" }, { EFBIG, "EFBIG" }, { ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" },
+	{ EROFS, "EROFS" }, { EMLINK, "EMLINK" }, { EPIPE, "EPIPE" }, { ERANGE, "ERANGE" },
+	{ ENAMETOOLONG, "ENAMETOOLONG" }, { ENOSYS, "ENOSYS" }, { ENOTEMPTY, "ENOTEMPTY" },
+	{ ELOOP, "ELOOP" }, { EOPNOTSUPP, "EOPNOTSUPP" }, { ECONNRESET, "ECONNRESET" },
+	{ ENOTBLK, "ENOTBLK" }, { EUSERS, "EUSERS" }, { EPROTO, "EPROTO" },
+};
+
+const char *errname(int errnum)
+{
+	for (size_t i = 0; i < sizeof errnames / sizeof errnames[0]; i++)
+		if (errnames[i].n == errnum)
+			return errnames[i].name;
+	return "EUNKNOWN";
+}
+
+/* json_str: writes s[0..n) as a quoted JSON string into out; returns bytes written (≤ cap-1) */
+size_t json_str(char *out, size_t cap, const char *s, size_t n)
+{
+	size_t o = 0;
+	if (cap < 3)
+		return 0;
+	out[o++] = '"';
+	for (size_t i = 0; i < n && o + 8 < cap; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch < 0x20 || ch == 0x7f) {
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	out[o++] = '"';
+	out[o] = 0;
+	return o;
+}
+
+/* report_line: one record, one write, so records of P and C never interleave */
+void report_line(int fd, const char *line)
+{
+	size_t n = strlen(line);
+	while (n > 0) {
+		ssize_t w = write(fd, line, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		line += w;
+		n -= (size_t)w;
+	}
+}
+
+void report_error(int fd, long step, const struct op *op, const struct err *e)
+{
+	char msg[640], qmsg[1400], line[1700];
+	const char *name = op ? op->def->name : "planc-shim";
+	if (e->bare)
+		snprintf(msg, sizeof msg, "%s %s", name, e->what);
+	if (e->bare && !op)   /* a plan-level failure: the rule alone, e.g. "bad magic" */
+		snprintf(msg, sizeof msg, "%s", e->what);
+	else if (e->what[0])
+		snprintf(msg, sizeof msg, "%s %s: %s", name, e->what, strerror(e->errnum));
+	else
+		snprintf(msg, sizeof msg, "%s: %s", name, strerror(e->errnum));
+	json_str(qmsg, sizeof qmsg, msg, strlen(msg));
+	snprintf(line, sizeof line,
+		 "{\"type\":\"error\",\"step\":%ld,\"lane\":\"%s\",\"op\":\"%s\",\"errno\":%d,"
+		 "\"errname\":\"%s\",\"message\":%s}\n",
+		 step, op ? lane_name(op->lane) : "", op ? op->def->name : "", e->errnum,
+		 errname(e->errnum), qmsg);
+	report_line(fd, line);
+}

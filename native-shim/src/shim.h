@@ -1,0 +1,118 @@
+/* shim.h — the shim's shared types: decoded plan, apply context, error convention.
+ * Holds no OCI knowledge; every op's meaning is in docs/plan-format.md, its shape in ops.def. */
+#ifndef PLANC_SHIM_H
+#define PLANC_SHIM_H
+#include <stdint.h>
+#include <stddef.h>
+#include <signal.h>
+#include <sys/types.h>
+
+/* the non-libc tables of flags.def become plain enums (libc ones are checked in flags_check.c) */
+#define FLAG(table, name, value) FLAG_##table(name, value)
+#define FLAG_lane(n, v) n = v,
+#define FLAG_sync(n, v) n = v,
+#define FLAG_src_kind(n, v) n = v,
+#define FLAG_path_flags(n, v) n = v,
+#define FLAG_mount_flags(n, v)
+#define FLAG_clone_flags(n, v)
+#define FLAG_nstype(n, v)
+#define FLAG_caps(n, v)
+#define FLAG_rlimit(n, v)
+#define FLAG_signal(n, v)
+enum planc_flag {
+#include "../../wasm-core/flags.def"
+};
+
+enum op_code {
+#define OP(E, code, name, sig, names) OP_##E = code,
+#include "../../wasm-core/ops.def"
+#undef OP
+};
+
+#define MAX_ARGS 8
+/* private sync value: "my error record is already on the report fd" (never a plan point) */
+#define SYNC_PEER_FAILED 0xffffffffu
+
+/* one decoded argument; which fields are set follows the signature char */
+struct arg {
+	uint64_t u;          /* u U i */
+	const char *s;       /* s: NUL-terminated copy */
+	char **sv;           /* S: NULL-terminated array (usable as argv) */
+	uint32_t *l;         /* L */
+	const uint8_t *b;    /* b: points into the plan buffer */
+	uint32_t n;          /* count of S/L, length of s/b */
+};
+
+struct ctx;
+struct err;
+struct op;
+typedef int (*op_fn)(struct ctx *, const struct op *, struct err *);
+
+struct op_def {
+	uint16_t code;
+	const char *name;
+	const char *sig;
+	op_fn fn;
+};
+
+struct op {
+	const struct op_def *def;
+	uint32_t index;
+	uint8_t lane;
+	const char *why;
+	struct arg a[MAX_ARGS];
+};
+
+struct plan {
+	uint32_t count;
+	struct op *ops;
+};
+
+/* Error convention: a failing function returns -errno and fills struct err with the key
+ * arguments ("proc -> /proc"); the dispatcher prefixes the op name and appends strerror. */
+struct err {
+	int errnum;
+	int reported;        /* the record is already on the report fd (written by C) */
+	int bare;            /* the message is complete: no strerror appended */
+	char what[480];
+};
+
+enum mode { MODE_CREATE, MODE_RUN, MODE_TEARDOWN };
+
+struct ctx {
+	enum mode mode;
+	int report_fd;
+	int sync_fd;         /* P: its end of the socketpair; C: the other end */
+	int sync_peer;       /* the end handed to C, closed in P after clone */
+	int is_child;
+	pid_t child;
+	int root_fd;         /* from open_root */
+	int fifo_fd;         /* from exec_fifo_open */
+	sigset_t child_mask; /* the signal mask C restores right after clone */
+};
+
+/* every handler, named after its op: do_MKFIFO, do_MOUNT_IN_ROOT, ... */
+#define OP(E, code, name, sig, names) int do_##E(struct ctx *, const struct op *, struct err *);
+#include "../../wasm-core/ops.def"
+#undef OP
+
+/* plan.c */
+int plan_read(int fd, uint8_t **buf, size_t *len, struct err *e);
+int plan_decode(const uint8_t *buf, size_t len, struct plan *p, struct err *e);
+int plan_check_lanes(const struct plan *p, struct err *e);
+void plan_print(int fd, const struct plan *p);
+const char *lane_name(unsigned lane);
+
+/* report.c */
+int fail(struct err *e, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int fail_errno(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report_error(int fd, long step, const struct op *op, const struct err *e);
+void report_line(int fd, const char *line);
+size_t json_str(char *out, size_t cap, const char *s, size_t n);
+const char *errname(int errnum);
+
+/* ops_root.c: the in-root resolver, shared with the ops that need it */
+int resolve_in_root(struct ctx *c, const char *path, int flags, struct err *e);
+int proc_verify(struct err *e);
+int proc_fd_path(char *buf, size_t cap, int fd, struct err *e);
+#endif

@@ -1,0 +1,570 @@
+// shim-test.mjs — tests planc-shim without the planner: plans are encoded here by hand from
+// docs/plan-format.md §1 and the ops.def/flags.def tables, then decoded or applied for real.
+// Never leaves mounts, processes, cgroups or files behind; root-only cases skip without root.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const shim = process.env.PLANC_SHIM ?? path.join(repo, 'build/planc-shim');
+const isRoot = process.getuid() === 0;
+
+// ---- the tables, read from the same files the C decoder includes ----
+const opsDef = fs.readFileSync(path.join(repo, 'wasm-core/ops.def'), 'utf8');
+const OPS = {};
+for (const m of opsDef.matchAll(/^OP\(\s*(\w+),\s*(\d+),\s*"(\w+)",\s*"(\w*)"/gm))
+  OPS[m[3]] = { code: Number(m[2]), sig: m[4] };
+const F = {};
+for (const m of fs.readFileSync(path.join(repo, 'wasm-core/flags.def'), 'utf8')
+  .matchAll(/^FLAG\(\s*(\w+),\s*(\w+),\s*(0x[0-9a-fA-F]+|\d+)\)/gm))
+  F[m[2]] = Number(m[3]);
+const LANES = { host: 0, container: 1, teardown: 2 };
+
+// ---- encoder (§1) ----
+const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
+const u64 = (v) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); return b; };
+const str = (s) => { const b = Buffer.from(s, 'utf8'); return Buffer.concat([u32(b.length), b]); };
+function encodeArg(t, v) {
+  switch (t) {
+    case 'u': case 'i': return u32(v);
+    case 'U': return u64(v);
+    case 's': return str(v);
+    case 'S': return Buffer.concat([u32(v.length), ...v.map(str)]);
+    case 'L': return Buffer.concat([u32(v.length), ...v.map(u32)]);
+    case 'b': return Buffer.concat([u32(v.length), Buffer.from(v)]);
+  }
+  throw new Error(`bad sig ${t}`);
+}
+function encodeOp([lane, name, ...args], why = `test:${name}`) {
+  const d = OPS[name];
+  assert.ok(d, `unknown op ${name}`);
+  assert.equal(args.length, d.sig.length, `${name} takes ${d.sig.length} args`);
+  const body = Buffer.concat([str(why), ...[...d.sig].map((t, i) => encodeArg(t, args[i]))]);
+  const hdr = Buffer.alloc(8);
+  hdr.writeUInt16LE(d.code, 0); hdr.writeUInt8(LANES[lane], 2); hdr.writeUInt32LE(body.length, 4);
+  return Buffer.concat([hdr, body]);
+}
+function encode(ops) {
+  const hdr = Buffer.alloc(12);
+  hdr.write('PLNC', 0); hdr.writeUInt16LE(1, 4); hdr.writeUInt32LE(ops.length, 8);
+  return Buffer.concat([hdr, ...ops.map((o) => encodeOp(o))]);
+}
+
+// ---- running the shim ----
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'planc-shim-test.'));
+let seq = 0;
+function planFd(bytes) {
+  const f = path.join(work, `plan.${seq++}`);
+  fs.writeFileSync(f, bytes);
+  return fs.openSync(f, 'r');
+}
+
+// runShim: resolves once the shim has exited and (unless detached) its stdio is closed
+function runShim(mode, bytes, { extraFds = [], onRecord, onStdout, detached = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const fd = planFd(bytes);
+    const args = mode === 'decode' ? ['decode', '3'] : [mode, '3', '4'];
+    const stdio = ['ignore', 'pipe', 'pipe', fd, mode === 'decode' ? 'ignore' : 'pipe', ...extraFds];
+    const p = spawn(shim, args, { stdio });
+    fs.closeSync(fd);
+    const res = { pid: p.pid, stdout: '', stderr: '', records: [], code: null, signal: null };
+    let pending = '';
+    p.stdout.on('data', (d) => { res.stdout += d; onStdout?.(res.stdout, p); });
+    p.stderr.on('data', (d) => { res.stderr += d; });
+    p.stdio[4]?.on('end', () => { res.reportEnded = true; });
+    p.stdio[4]?.on('data', (d) => {
+      pending += d;
+      let i;
+      while ((i = pending.indexOf('\n')) >= 0) {
+        const rec = JSON.parse(pending.slice(0, i));
+        pending = pending.slice(i + 1);
+        res.records.push(rec);
+        onRecord?.(rec, p);
+      }
+    });
+    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`shim ${mode} timed out`)); }, 15000);
+    const done = () => { clearTimeout(timer); resolve(res); };
+    if (detached) {
+      // create mode: C keeps stdout and the report fd open; wait for P and its last record
+      let exited = false;
+      const check = () => exited && res.records.some((r) => r.type !== 'pending') && done();
+      p.on('exit', (code, signal) => { res.code = code; res.signal = signal; exited = true; check(); });
+      p.stdio[4].on('data', () => setImmediate(check));
+    } else {
+      p.on('close', (code, signal) => { res.code = code; res.signal = signal; done(); });
+    }
+    p.on('error', reject);
+  });
+}
+
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const zombieOrGone = (pid) => {
+  try { return /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')); } catch { return true; }
+};
+const waitFor = async (pred, ms = 3000) => {
+  for (const end = Date.now() + ms; Date.now() < end;) { if (pred()) return true; await new Promise((r) => setTimeout(r, 10)); }
+  return pred();
+};
+
+// ---- fixtures ----
+const rootfs = path.join(work, 'rootfs');
+function makeRootfs() {
+  const r = spawn('bash', [path.join(repo, 'scripts/mkrootfs.sh'), rootfs], { stdio: 'inherit' });
+  return new Promise((res, rej) => r.on('close', (c) => (c === 0 ? res() : rej(new Error('mkrootfs failed')))));
+}
+const NS = (...names) => names.reduce((a, n) => a | F[`CLONE_NEW${n}`], 0);
+const MS = (...names) => names.reduce((a, n) => a | F[`MS_${n}`], 0);
+
+// the minimal container: the sequence of docs/plan-format.md §2 with a shell at the end
+function containerPlan({ script, fifo, flags = NS('NS', 'PID', 'UTS'), extraHost = [], extraContainer = [], afterPivot = [], teardown = [], execve }) {
+  return [
+    ['host', 'mkfifo', fifo, 0o622],
+    ...extraHost,
+    ['host', 'clone', flags],
+    ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
+    ['host', 'sync_wait', F.SYNC_CHILD_READY],
+    ['container', 'sync_wait', F.SYNC_CHILD_MAY_RUN],
+    ['container', 'sethostname', 'planc-test'],
+    ['container', 'mount', '', '/', '', MS('SLAVE', 'REC'), ''],
+    ['container', 'mount', rootfs, rootfs, '', MS('BIND', 'REC'), ''],
+    ['container', 'open_root', rootfs],
+    ['container', 'mount_in_root', 'proc', F.SRC_STRING, '/proc', 'proc', MS('NOSUID', 'NODEV', 'NOEXEC'), '', 0],
+    ['container', 'exec_fifo_open', fifo],
+    ...extraContainer,
+    ['container', 'pivot_root', rootfs],
+    ...afterPivot,
+    ['container', 'sync_signal', F.SYNC_CHILD_READY],
+    ['container', 'exec_fifo_wait'],
+    ['container', 'close_fds', 3],
+    execve ?? ['container', 'execve', '/bin/sh', ['sh', '-c', script], ['PATH=/bin'], []],
+    ['teardown', 'unlink', fifo],
+    ...teardown,
+  ];
+}
+
+// start: what the orchestrator's `start` does — open the exec fifo for reading, read "0"
+async function start(fifo) {
+  const h = await fs.promises.open(fifo, 'r').catch(() => null);
+  if (!h) return 'no fifo';
+  const { buffer, bytesRead } = await h.read(Buffer.alloc(8), 0, 8, null);
+  await h.close();
+  return buffer.subarray(0, bytesRead).toString();
+}
+
+// ---- tests ----
+const tests = [];
+const test = (name, fn, { root = false } = {}) => tests.push({ name, fn, root });
+
+test('decode prints every argument kind as the TypeScript decoder does', async () => {
+  const plan = encode([
+    ['host', 'mkdir', '/sys/fs/cgroup/memory/x', 0o755],
+    ['host', 'clone', 0x20000n | 0x20000000n],
+    ['container', 'setrlimit', F.RLIMIT_NOFILE, 0xffffffffffffffffn, 1024],
+    ['container', 'setgroups', [0, 10, 4294967295]],
+    ['container', 'execve', 'sh', ['sh', '-c', 'echo "hi"\n'], ['A=ü', 'B=🙂€'], ['/bin']],
+    ['container', 'seccomp_set_filter', 1, [0x06, 0x00, 0xab, 0xff, 0, 0, 0, 0]],
+    ['container', 'set_no_new_privs'],
+  ]);
+  const r = await runShim('decode', plan);
+  assert.equal(r.code, 0, r.stdout);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines[0], { index: 0, lane: 'host', op: 'mkdir', why: 'test:mkdir', args: ['/sys/fs/cgroup/memory/x', 0o755] });
+  assert.deepEqual(lines[1].args, [String(0x20020000)]);
+  assert.deepEqual(lines[2], { index: 2, lane: 'container', op: 'setrlimit', why: 'test:setrlimit', args: [7, '18446744073709551615', '1024'] });
+  assert.deepEqual(lines[3].args, [[0, 10, 4294967295]]);
+  assert.deepEqual(lines[4].args, ['sh', ['sh', '-c', 'echo "hi"\n'], ['A=ü', 'B=🙂€'], ['/bin']]);
+  assert.deepEqual(lines[5].args, [1, '0600abff00000000']);
+  assert.deepEqual(lines[6].args, []);
+});
+
+test('decode round-trips every op of ops.def with every argument kind', async () => {
+  const sample = { u: [7, 7], i: [0xfffffffb, -5], U: [(1n << 40n) + 3n, String((1n << 40n) + 3n)], s: ['a"b\\c\u00e9', 'a"b\\c\u00e9'],
+    S: [['x', ''], ['x', '']], L: [[1, 4294967295], [1, 4294967295]], b: [[0, 255, 16], '00ff10'] };
+  const names = Object.keys(OPS);
+  const lane = (n) => (n === 'clone' ? 'host' : 'teardown');   // no lane rule applies to decode
+  const r = await runShim('decode', encode(names.map((n) => [lane(n), n, ...[...OPS[n].sig].map((t) => sample[t][0])])));
+  assert.equal(r.code, 0, r.stdout);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, names.length);
+  names.forEach((n, i) => assert.deepEqual(lines[i], {
+    index: i, lane: lane(n), op: n, why: `test:${n}`, args: [...OPS[n].sig].map((t) => sample[t][1]),
+  }));
+});
+
+// each malformed class, built from a good plan by one mutation, with the rule it must name
+const good = () => encode([['host', 'mkdir', '/x', 0o755], ['host', 'clone', 0], ['container', 'chdir', '/']]);
+const header = (count) => encode([]).fill(0, 8, 12).fill(count, 8, 9);
+const mkdirOp = (delta, extra = []) => {
+  const op = encodeOp(['host', 'mkdir', '/x', 0o755]);
+  op.writeUInt32LE(op.readUInt32LE(4) + delta, 4);
+  return Buffer.concat([header(1), op, Buffer.from(extra)]);
+};
+const malformed = {
+  'bad magic': [(b) => { b.write('PLNX', 0); return b; }, /bad magic/],
+  'bad version': [(b) => { b.writeUInt16LE(2, 4); return b; }, /unsupported version 2/],
+  'reserved header field': [(b) => { b.writeUInt16LE(1, 6); return b; }, /reserved header field/],
+  'unknown op code': [(b) => { b.writeUInt16LE(999, 12); return b; }, /op 0: unknown op code 999/],
+  'unknown lane': [(b) => { b.writeUInt8(3, 14); return b; }, /op 0: unknown lane 3/],
+  'reserved op field': [(b) => { b.writeUInt8(1, 15); return b; }, /op 0: reserved op field/],
+  'body longer than its args': [() => mkdirOp(1, [0]), /op 0 mkdir: 1 bytes left in body/],
+  'body shorter than its args': [() => mkdirOp(-2), /op 0 mkdir: arg 1: argument overruns/],
+  'body_len beyond the plan': [() => mkdirOp(4), /op 0: body_len \d+ overruns the plan/],
+  'string containing NUL': [() => encode([['host', 'mkdir', '/x\0y', 0o755]]), /op 0 mkdir: arg 0: string contains NUL/],
+  'NUL in why': [() => Buffer.concat([header(1), encodeOp(['host', 'mkdir', '/x', 0o755], 'a\0b')]), /op 0 mkdir: why: string contains NUL/],
+  'list count beyond the body': [() => { const b = encode([['host', 'setgroups', [1]]]); b.writeUInt32LE(0xffffff, b.length - 8); return b; }, /op 0 setgroups: arg 0: list overruns/],
+  'trailing bytes': [(b) => Buffer.concat([b, Buffer.from([0])]), /1 trailing bytes after op 3/],
+  'op_count larger than the ops': [(b) => { b.writeUInt32LE(4, 8); return b; }, /op_count 4 exceeds|op 3: truncated/],
+  'op_count smaller than the ops': [(b) => { b.writeUInt32LE(2, 8); return b; }, /trailing bytes after op 2/],
+  'truncated header': [(b) => b.subarray(0, 10), /truncated header/],
+  'empty input': [() => Buffer.alloc(0), /bad magic/],
+  'string that is not UTF-8': [() => { const b = encode([['host', 'mkdir', '/x\uFFFF', 0o755]]); b[b.length - 7] = 0xff; return b; }, /op 0 mkdir: arg 0: string is not UTF-8/],
+  'overlong UTF-8': [() => { const b = encode([['host', 'mkdir', '/xx', 0o755]]); b.set([0xc0, 0xaf], b.length - 6); return b; }, /not UTF-8/],
+};
+test('decode accepts the unmutated plan', async () => {
+  const r = await runShim('decode', good());
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(r.stdout.trim().split('\n').length, 3);
+});
+for (const [name, [mutate, rule]] of Object.entries(malformed)) {
+  test(`decode rejects: ${name}`, async () => {
+    const r = await runShim('decode', mutate(good()));
+    assert.equal(r.code, 1, `accepted: ${r.stdout}`);
+    const rec = JSON.parse(r.stdout.trim());
+    assert.equal(rec.type, 'error');
+    assert.equal(rec.step, -1);
+    assert.equal(rec.errname, 'EINVAL');
+    assert.match(rec.message, rule);
+  });
+}
+
+test('a malformed plan applies nothing, not even the ops before the bad one', async () => {
+  const dir = path.join(work, 'never-made');
+  const bytes = encode([['host', 'mkdir', dir, 0o755], ['host', 'clone', 0], ['container', 'chdir', '/']]);
+  const r = await runShim('run', Buffer.concat([bytes, Buffer.from([1])]));
+  assert.equal(r.code, 1);
+  assert.equal(r.records.length, 1);
+  assert.equal(r.records[0].step, -1);
+  assert.equal(fs.existsSync(dir), false);
+}, { root: true });
+
+for (const [name, ops, rule] of [
+  ['a container op before clone', (d) => [['host', 'mkdir', d, 0o755], ['container', 'chdir', '/'], ['host', 'clone', 0]], /op 1 chdir: container op before clone/],
+  ['a second clone', (d) => [['host', 'mkdir', d, 0o755], ['host', 'clone', 0], ['host', 'clone', 0]], /op 2: clone must be a single host op/],
+  ['no clone at all', (d) => [['host', 'mkdir', d, 0o755]], /need a clone/],
+]) {
+  test(`create refuses ${name} before applying anything`, async () => {
+    const dir = path.join(work, `never-made-${seq}`);
+    const r = await runShim('create', encode(ops(dir)));
+    assert.equal(r.code, 1);
+    assert.equal(r.records.length, 1);
+    assert.equal(r.records[0].step, -1);
+    assert.match(r.records[0].message, rule);
+    assert.equal(fs.existsSync(dir), false);
+  }, { root: true });
+}
+
+test('run: minimal container sees its hostname and only its own mounts, exits with its status', async () => {
+  const fifo = path.join(work, 'exec.fifo.run');
+  const leak = fs.openSync(path.join(work, 'leak'), 'w');   // fd 5 in the shim, not O_CLOEXEC
+  const plan = encode(containerPlan({ fifo, script: 'hostname; cat /proc/self/mountinfo; ls /proc/self/fd; exit 3' }));
+  const t0 = Date.now();
+  const r = await runShim('run', plan, {
+    extraFds: [leak],
+    onRecord: (rec) => { if (rec.type === 'created') start(fifo).then((v) => assert.equal(v, '0')); },
+  });
+  fs.closeSync(leak);
+  assert.equal(r.code, 3, `${r.stderr} ${JSON.stringify(r.records)}`);
+  assert.deepEqual(r.records.map((x) => x.type), ['created', 'exited']);
+  assert.ok(r.records[0].pid > 0);
+  assert.deepEqual(r.records[1], { type: 'exited', status: 3 });
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines[0], 'planc-test');
+  const mounts = lines.filter((l) => / - /.test(l));
+  assert.equal(mounts.length, 2, mounts.join('\n'));
+  assert.match(mounts[0], /^\S+ \S+ \S+ \S+ \/ /);
+  assert.match(mounts[1], / \/proc .* - proc /);
+  const fds = lines.filter((l) => /^\d+$/.test(l));
+  assert.deepEqual(fds, ['0', '1', '2', '3'], 'only stdio (and ls\'s own dir fd) reach the container');
+  assert.equal(fs.existsSync(fifo), false, 'teardown removed the fifo');
+  console.log(`      (run of a minimal container: ${Date.now() - t0} ms)`);
+}, { root: true });
+
+test('create: reports created and exits 0; the container waits sealed until the fifo is read', async () => {
+  const fifo = path.join(work, 'exec.fifo.create');
+  const plan = encode(containerPlan({ fifo, script: 'echo released' }));
+  let out = '';
+  const r = await runShim('create', plan, { detached: true, onStdout: (s) => { out = s; } });
+  assert.equal(r.code, 0, JSON.stringify(r.records));
+  assert.equal(r.records[0].type, 'created');
+  const pid = r.records[0].pid;
+  assert.ok(alive(pid), 'container init waits after the shim exits');
+  // SECURITY invariant 5: what waits is the sealed memfd copy, not the binary on disk
+  assert.match(fs.readlinkSync(`/proc/${pid}/exe`), /^\/memfd:planc-shim/);
+  assert.throws(() => {
+    const w = fs.openSync(`/proc/${pid}/exe`, 'r+');
+    try { fs.writeSync(w, 'x', 0); } finally { fs.closeSync(w); }
+  }, /EPERM|ETXTBSY|EACCES/, 'the sealed copy cannot be written');
+  assert.equal(out, '', 'nothing ran before start');
+  assert.ok(await waitFor(() => r.reportEnded), 'C let go of the report pipe: a reader sees EOF before start');
+  assert.equal(await start(fifo), '0');
+  assert.ok(await waitFor(() => out.includes('released')), 'start released the container');
+  assert.ok(await waitFor(() => zombieOrGone(pid)), 'the container process ran to its end');
+  fs.rmSync(fifo, { force: true });
+}, { root: true });
+
+test('create: an execve failure after created goes to the container stderr, not the closed report pipe', async () => {
+  const fifo = path.join(work, 'exec.fifo.enoent');
+  const plan = encode(containerPlan({ fifo, script: '', execve: ['container', 'execve', '/no/such/binary', ['x'], [], []] }));
+  const r = await runShim('create', plan, { detached: true });
+  assert.equal(r.code, 0);
+  const pid = r.records[0].pid;
+  assert.equal(await start(fifo), '0');
+  assert.ok(await waitFor(() => zombieOrGone(pid)));
+  assert.ok(await waitFor(() => r.stderr.includes('\n')), 'error record written');
+  const rec = JSON.parse(r.stderr.trim());
+  assert.equal(rec.op, 'execve');
+  assert.equal(rec.errname, 'ENOENT');
+  assert.equal(rec.message, 'execve /no/such/binary: No such file or directory');
+  assert.equal(r.records.length, 1, 'nothing more on the report pipe');
+  fs.rmSync(fifo, { force: true });
+}, { root: true });
+
+test('run: forwarded SIGTERM reaches the container; a signal death is 128+sig', async () => {
+  const fifo = path.join(work, 'exec.fifo.sig');
+  const plan = encode(containerPlan({ fifo, script: 'trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done' }));
+  let sent = false;
+  const r = await runShim('run', plan, {
+    onRecord: (rec) => { if (rec.type === 'created') start(fifo); },
+    onStdout: (s, p) => { if (!sent && s.includes('ready')) { sent = true; p.kill('SIGTERM'); } },
+  });
+  assert.equal(r.code, 7);
+  assert.deepEqual(r.records.at(-1), { type: 'exited', status: 7 });
+
+  const fifo2 = path.join(work, 'exec.fifo.kill');
+  const r2 = await runShim('run', encode(containerPlan({ fifo: fifo2, flags: NS('NS', 'UTS'), script: 'kill -KILL $$' })), {
+    onRecord: (rec) => { if (rec.type === 'created') start(fifo2); },
+  });
+  assert.equal(r2.code, 137);
+  assert.deepEqual(r2.records.at(-1), { type: 'exited', status: 137 });
+}, { root: true });
+
+test('mounts, masks, nodes and credentials: each op has its effect inside the container', async () => {
+  const fifo = path.join(work, 'exec.fifo.attrs');
+  const hostDir = fs.mkdtempSync(path.join(work, 'hostdir.'));
+  const hostFile = path.join(work, 'hostfile');
+  fs.chmodSync(hostDir, 0o755);
+  fs.writeFileSync(path.join(hostDir, 'seen'), '');
+  fs.writeFileSync(hostFile, 'from-host\n');
+  const bit = (...caps) => caps.reduce((a, c) => a | (1n << BigInt(F[c])), 0n);
+  const kept = bit('CAP_NET_BIND_SERVICE', 'CAP_KILL');
+  const allowAll = [0x06, 0, 0, 0, 0, 0, 0xff, 0x7f];   // BPF_RET|BPF_K SECCOMP_RET_ALLOW
+  const script = [
+    'grep -E "^(Uid|Gid|Groups|CapAmb|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status',
+    'echo nofile=$(ulimit -Sn)/$(ulimit -Hn) umask=$(umask) pwd=$(pwd)',
+    'echo timer_list=$(wc -c </proc/timer_list) bus=$(ls /proc/bus | wc -l)',
+    'echo host=$(ls /mnt/host) file=$(cat /etc/hostfile) passwd=$(head -c 4 /mnt/passwd)',
+    'touch /mnt/host/x 2>/dev/null && echo rw || echo ro',
+    'echo owner=$(stat -c %u:%g /home/u) fd=$(readlink /dev/fd) null=$(stat -c %t,%T /dev/null)',
+    'ls /nope 2>/dev/null || echo nope-absent',
+    'echo cgroupns=$(readlink /proc/self/ns/cgroup)',
+  ].join('; ');
+  const plan = encode(containerPlan({
+    fifo, script,
+    extraContainer: [
+      ['container', 'unshare', NS('CGROUP')],
+      ['container', 'mkdir_in_root', '/dev', 0o755],
+      ['container', 'mknod_in_root', '/dev/null', 0o020666, 1, 3],
+      ['container', 'symlink_in_root', '/proc/self/fd', '/dev/fd'],
+      ['container', 'symlink_in_root', '/proc/self/fd', '/dev/fd'],    // same target again: success
+      ['container', 'mask_path', '/proc/timer_list'],
+      ['container', 'mask_path', '/proc/bus'],
+      ['container', 'mask_path', '/proc/no-such-entry'],
+      ['container', 'mount_in_root', hostDir, F.SRC_HOST_PATH, '/mnt/host', '', MS('BIND'), '', F.PATH_CREATE],
+      ['container', 'mount_in_root', '', F.SRC_NONE, '/mnt/host', '', MS('REMOUNT', 'BIND', 'RDONLY'), '', 0],
+      ['container', 'mount_in_root', hostFile, F.SRC_HOST_PATH, '/etc/hostfile', '', MS('BIND'), '', F.PATH_CREATE],
+      ['container', 'mount_in_root', '/etc/passwd', F.SRC_IN_ROOT, '/mnt/passwd', '', MS('BIND'), '', F.PATH_CREATE],
+      ['container', 'mount_in_root', 'tmpfs', F.SRC_STRING, '/nope', 'tmpfs', 0, '', F.PATH_MISSING_OK],
+      ['container', 'mount_in_root', '/proc/absent', F.SRC_IN_ROOT, '/proc/absent', '', MS('BIND'), '', F.PATH_MISSING_OK],
+      ['container', 'mount_in_root', '/nope2', F.SRC_IN_ROOT, '/etc', '', MS('BIND'), '', F.PATH_MISSING_OK],
+      ['container', 'mkdir_in_root', '/home/u', 0o750],
+      ['container', 'chown_in_root', '/home/u', 1000, 1000],
+    ],
+    afterPivot: [
+      ['container', 'setrlimit', F.RLIMIT_NOFILE, 100, 200],
+      ['container', 'umask', 0o027],
+      ['container', 'capbset_drop', bit('CAP_SYS_ADMIN')],
+      ['container', 'set_keepcaps', 1],
+      ['container', 'setgroups', [1000, 1001]],
+      ['container', 'setresgid', 1000, 1000, 1000],
+      ['container', 'setresuid', 1000, 1000, 1000],
+      ['container', 'capset', kept, kept, kept],
+      ['container', 'cap_ambient_raise', bit('CAP_NET_BIND_SERVICE')],
+      ['container', 'set_no_new_privs'],
+      ['container', 'chdir', '/home/u'],
+      ['container', 'seccomp_set_filter', 0, allowAll],
+    ],
+    execve: ['container', 'execve', 'sh', ['sh', '-c', script], ['PATH=/bin'], ['/no/such/dir', '/bin']],
+  }));
+  try {
+    const r = await runShim('run', plan, { onRecord: (rec) => { if (rec.type === 'created') start(fifo); } });
+    assert.equal(r.code, 0, `${r.stdout} ${JSON.stringify(r.records)}`);
+    const out = r.stdout;
+    assert.match(out, /^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+    assert.match(out, /^Gid:\s+1000\s+1000\s+1000\s+1000$/m);
+    assert.match(out, /^Groups:\s+1000 1001\s*$/m);
+    assert.match(out, /^CapAmb:\s+0000000000000400$/m);
+    const bnd = BigInt('0x' + out.match(/^CapBnd:\s+(\w+)$/m)[1]);
+    assert.equal(bnd & bit('CAP_SYS_ADMIN'), 0n, 'CAP_SYS_ADMIN dropped from the bounding set');
+    assert.notEqual(bnd & bit('CAP_CHOWN'), 0n, 'other bounding caps kept');
+    assert.match(out, /^NoNewPrivs:\s+1$/m);
+    assert.match(out, /^Seccomp:\s+2$/m);
+    assert.match(out, /nofile=100\/200 umask=0027 pwd=\/home\/u/);
+    assert.match(out, /timer_list=0 bus=0/);
+    assert.match(out, /host=seen file=from-host passwd=root/);
+    assert.match(out, /^ro$/m);
+    assert.match(out, /owner=1000:1000 fd=\/proc\/self\/fd null=1,3/);
+    assert.match(out, /nope-absent/);
+    const ns = out.match(/cgroupns=(\S+)/)[1];
+    assert.match(ns, /^cgroup:\[\d+\]$/);
+    assert.notEqual(ns, fs.readlinkSync('/proc/self/ns/cgroup'), 'unshare made a new cgroup namespace');
+    assert.equal(fs.existsSync(path.join(rootfs, 'nope')), false, 'PATH_MISSING_OK created nothing');
+  } finally {
+    for (const p of ['mnt', 'home', 'etc/hostfile', 'dev/null', 'dev/fd']) fs.rmSync(path.join(rootfs, p), { recursive: true, force: true });
+  }
+}, { root: true });
+
+test('in-root paths: absolute and relative symlinks pointing outside stay inside the root', async () => {
+  const outside = fs.mkdtempSync(path.join(work, 'outside.'));     // exists on the host ...
+  fs.mkdirSync(path.join(rootfs, outside), { recursive: true });   // ... and at the same path in root
+  fs.symlinkSync(outside, path.join(rootfs, 'evil'));
+  fs.symlinkSync('../../../../../../../../..' + outside, path.join(rootfs, 'rel'));
+  try {
+    const fifo = path.join(work, 'exec.fifo.sym');
+    const plan = encode([
+      ['host', 'clone', NS('NS')],
+      ['container', 'mount', '', '/', '', MS('PRIVATE', 'REC'), ''],
+      ['container', 'open_root', rootfs],
+      ['container', 'mkdir_in_root', '/evil/newdir', 0o700],
+      ['container', 'symlink_in_root', 'x', '/rel/marker'],
+      ['container', 'mknod_in_root', '/evil/fifo', 0o010640, 0, 0],
+      ['container', 'mount_in_root', 'tmpfs', F.SRC_STRING, '/rel/mnt', 'tmpfs', 0, '', F.PATH_CREATE],
+      ['container', 'execve', '/bin/cat', ['cat', '/proc/self/mountinfo'], [], []],
+    ]);
+    const r = await runShim('run', plan);
+    assert.equal(r.code, 0, JSON.stringify(r.records));
+    for (const n of ['newdir', 'marker', 'fifo', 'mnt']) {
+      assert.equal(fs.existsSync(path.join(outside, n)), false, `${n} escaped to the host`);
+      assert.ok(fs.lstatSync(path.join(rootfs, outside, n)), `${n} made inside the root`);
+    }
+    assert.equal(fs.statSync(path.join(rootfs, outside, 'newdir')).mode & 0o7777, 0o700);
+    assert.equal(fs.statSync(path.join(rootfs, outside, 'fifo')).mode & 0o7777, 0o640);
+    assert.match(r.stdout, new RegExp(` ${rootfs}${outside}/mnt .* - tmpfs `));
+    assert.doesNotMatch(r.stdout, new RegExp(` ${outside}/mnt `));
+    void fifo;
+  } finally {
+    fs.rmSync(path.join(rootfs, 'evil')); fs.rmSync(path.join(rootfs, 'rel'));
+    fs.rmSync(path.join(rootfs, work), { recursive: true, force: true });
+  }
+}, { root: true });
+
+async function failingPlan(failing, { atContainer }) {
+  const pidFile = path.join(work, `child.pid.${seq}`);
+  const cg = path.join(work, `made-by-host-lane.${seq}`);
+  fs.writeFileSync(pidFile, '');
+  const ops = [
+    ['host', 'mkdir', cg, 0o755],
+    ['host', 'clone', NS('NS', 'PID')],
+    ['host', 'write_child_pid', pidFile],
+    ...(atContainer ? [] : [failing]),
+    ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
+    ['host', 'sync_wait', F.SYNC_CHILD_READY],
+    ['container', 'sync_wait', F.SYNC_CHILD_MAY_RUN],
+    ['container', 'mount', '', '/', '', MS('SLAVE', 'REC'), ''],
+    ['container', 'open_root', rootfs],
+    ...(atContainer ? [failing] : []),
+    ['container', 'sync_signal', F.SYNC_CHILD_READY],
+    ['container', 'execve', '/bin/true', ['true'], [], []],
+    ['teardown', 'rmdir', cg],
+  ];
+  const r = await runShim('create', encode(ops));
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  return { r, pid, cg, step: ops.indexOf(failing) };
+}
+
+test('a failing container op reports its step and errno once; no child, teardown applied', async () => {
+  const failing = ['container', 'mount_in_root', 'x', F.SRC_STRING, '/proc', 'nosuchfs', 0, '', 0];
+  const { r, pid, cg, step } = await failingPlan(failing, { atContainer: true });
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.records, [{
+    type: 'error', step, lane: 'container', op: 'mount_in_root', errno: 19, errname: 'ENODEV',
+    message: 'mount_in_root x -> /proc: No such device',
+  }]);
+  assert.ok(pid > 0 && zombieOrGone(pid), 'child reaped');
+  assert.equal(fs.existsSync(cg), false, 'teardown lane ran');
+}, { root: true });
+
+test('a failing host op after clone kills and reaps the waiting child', async () => {
+  const failing = ['host', 'write_file', '/nonexistent/planc/cgroup.procs', '1'];
+  const { r, pid, cg, step } = await failingPlan(failing, { atContainer: false });
+  assert.equal(r.code, 1);
+  assert.equal(r.records.length, 1);
+  assert.deepEqual(r.records[0], {
+    type: 'error', step, lane: 'host', op: 'write_file', errno: 2, errname: 'ENOENT',
+    message: 'write_file /nonexistent/planc/cgroup.procs: No such file or directory',
+  });
+  assert.ok(pid > 0 && zombieOrGone(pid), 'child killed and reaped');
+  assert.equal(fs.existsSync(cg), false, 'teardown lane ran');
+}, { root: true });
+
+test('container init dying before READY is reported by P', async () => {
+  const { r, step } = await failingPlan(['container', 'execve', '/bin/true', ['true'], [], []], { atContainer: true });
+  // C exec'd /bin/true instead of signalling READY: P sees EOF on the sync socket
+  assert.equal(r.code, 1);
+  assert.equal(r.records.length, 1);
+  assert.equal(r.records[0].op, 'sync_wait');
+  assert.equal(r.records[0].lane, 'host');
+  assert.match(r.records[0].message, /container init exited before it was ready/);
+  void step;
+}, { root: true });
+
+test('teardown mode applies every teardown op past failures and reports each', async () => {
+  const d = path.join(work, 'td-dir');
+  fs.mkdirSync(d);
+  const r = await runShim('teardown', encode([
+    ['host', 'mkdir', path.join(work, 'never'), 0o755],
+    ['teardown', 'rmdir', work],                     // not empty: fails
+    ['teardown', 'rmdir', d],
+    ['teardown', 'unlink', path.join(work, 'absent')],
+  ]));
+  assert.equal(r.code, 1);
+  assert.equal(r.records.length, 1);
+  assert.equal(r.records[0].step, 1);
+  assert.equal(r.records[0].errname, 'ENOTEMPTY');
+  assert.equal(fs.existsSync(d), false);
+  assert.equal(fs.existsSync(path.join(work, 'never')), false, 'host ops do not run in teardown');
+}, { root: true });
+
+// ---- runner ----
+let failed = 0;
+const t0 = Date.now();
+try {
+  if (isRoot) await makeRootfs();
+  for (const t of tests) {
+    if (t.root && !isRoot) { console.log(`  skip  ${t.name} (needs root)`); continue; }
+    try {
+      await t.fn();
+      console.log(`  ok    ${t.name}`);
+    } catch (e) {
+      failed++;
+      console.log(`  FAIL  ${t.name}\n        ${String(e.stack ?? e).split('\n').slice(0, 6).join('\n        ')}`);
+    }
+  }
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
+console.log(`${tests.length - failed}/${tests.length} shim tests passed in ${Date.now() - t0} ms`);
+process.exit(failed ? 1 : 0);

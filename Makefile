@@ -24,8 +24,11 @@ build/.deps-apt:
 	fi
 	@mkdir -p build && touch $@
 
+# npm ci refuses this lock on some registries (an optional Windows-only dependency of vite
+# that the registry no longer serves is "missing"); npm install keeps every locked version.
 node_modules/.package-lock.json: package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+	@touch $@
 
 build: deps wasm shim cli
 

@@ -1,0 +1,63 @@
+// Invalid configs are refused by `planc plan` with exit 1 and one `<pointer>: <message>` line per
+// error on stderr, pointing into config.json. Never accepts a guess at what the config meant.
+import { describe, test, expect, beforeAll, afterAll } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { hostFacts } from './helpers/env.js';
+import { makeBundle, readFixture, rmTree, tempDir, type Config } from './helpers/bundle.js';
+import { planc } from './helpers/planc.js';
+
+interface Case { rule: string; edit?: (c: Config) => void; raw?: string; line: string }
+
+const cases: Case[] = [
+  { rule: 'unknown rlimit type', edit: (c) => { c.process.rlimits[0].type = 'RLIMIT_BOGUS'; },
+    line: '/process/rlimits/0/type: unknown rlimit "RLIMIT_BOGUS"' },
+  { rule: 'duplicate rlimit', edit: (c) => { c.process.rlimits.push({ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }); },
+    line: '/process/rlimits/1/type: duplicate rlimit "RLIMIT_NOFILE"' },
+  { rule: 'soft rlimit above hard', edit: (c) => { c.process.rlimits[0].soft = 4096; },
+    line: '/process/rlimits/0/soft: soft limit 4096 is above hard limit 1024 for RLIMIT_NOFILE' },
+  { rule: 'unknown capability', edit: (c) => { c.process.capabilities.bounding.push('CAP_BOGUS'); },
+    line: '/process/capabilities/bounding/3: unknown capability "CAP_BOGUS"' },
+  { rule: 'duplicate namespace', edit: (c) => { c.linux.namespaces.push({ type: 'pid' }); },
+    line: '/linux/namespaces/5/type: duplicate namespace type "pid"' },
+  { rule: 'unknown namespace type', edit: (c) => { c.linux.namespaces[0].type = 'bogus'; },
+    line: '/linux/namespaces/0/type: unknown namespace type "bogus"' },
+  { rule: 'no mount namespace', edit: (c) => { c.linux.namespaces = c.linux.namespaces.filter((n: Config) => n.type !== 'mount'); },
+    line: "/linux/namespaces: a mount namespace is required: planc never mounts in the caller's namespace" },
+  { rule: 'relative cwd', edit: (c) => { c.process.cwd = 'tmp'; },
+    line: '/process/cwd: cwd "tmp" is not an absolute path' },
+  { rule: 'hostname without a uts namespace', edit: (c) => { c.linux.namespaces = c.linux.namespaces.filter((n: Config) => n.type !== 'uts'); },
+    line: '/hostname: unable to set hostname without a private UTS namespace' },
+  { rule: 'malformed JSON', raw: '{"ociVersion": "1.0.2", "process": ',
+    line: '(root): config.json is not valid JSON: unexpected end of input at byte 35' },
+  { rule: 'wrong type', edit: (c) => { c.process.args = 'sh'; },
+    line: '/process/args: expected an array, got a string' },
+  { rule: 'relative mount destination', edit: (c) => { c.mounts[0].destination = 'proc'; },
+    line: '/mounts/0/destination: mount destination "proc" is not an absolute path' },
+  { rule: 'unknown device type', edit: (c) => { c.linux.devices = [{ path: '/dev/x', type: 'q', major: 1, minor: 1 }]; },
+    line: '/linux/devices/0/type: device type "q" is not one of c, b, u, p' },
+  { rule: 'umask out of range', edit: (c) => { c.process.user.umask = 4096; },
+    line: '/process/user/umask: umask 010000 is out of range (at most 0777)' },
+  { rule: 'env entry without a name', edit: (c) => { c.process.env.push('=x'); },
+    line: '/process/env/2: invalid environment variable "=x": name cannot be empty' },
+  { rule: 'negative memory limit', edit: (c) => { c.linux.resources.memory = { limit: -5 }; },
+    line: '/linux/resources/memory/limit: memory limit -5 is invalid (use -1 for unlimited)' },
+];
+
+describe('invalid configs name their place', () => {
+  let dir: string;
+  beforeAll(() => { dir = makeBundle(tempDir('errors'), readFixture('default')); });
+  afterAll(() => rmTree(dir));
+
+  for (const c of cases) {
+    test(`${c.rule}: exit 1 with "${c.line}"`, () => {
+      const config = readFixture('default');
+      c.edit?.(config);
+      fs.writeFileSync(path.join(dir, 'config.json'), c.raw ?? JSON.stringify(config));
+      const r = planc(['plan', '-b', dir, '--host-facts', hostFacts, '--id', 'bad']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')).toContain(c.line);
+    });
+  }
+});

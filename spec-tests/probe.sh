@@ -1,0 +1,54 @@
+#!/bin/sh
+# Runs inside a container (busybox sh) and prints what the container sees, in a fixed order,
+# so the same bundle under planc and runc can be diffed. Leaves no trace: the only things it
+# creates (/planc-probe-root, /tmp/planc-probe-dir) it removes at once.
+echo "== hostname"; hostname
+echo "== id"; id
+echo "== status"; grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status
+echo "== limits"; cat /proc/self/limits
+echo "== mounts"
+# mount point, fstype, per-mount flags, super options; ids and device numbers are dropped
+awk '{ for (i = 7; $i != "-"; i++) ; print $5, $(i+1), $6, $(i+3) }' /proc/self/mountinfo
+echo "== masked"
+for p in ${PROBE_MASKED:-/proc/acpi /proc/asound /proc/kcore /proc/keys /proc/latency_stats /proc/timer_list /proc/timer_stats /proc/sched_debug /sys/firmware /proc/scsi}; do
+  if [ -d "$p" ]; then
+    echo "$p dir entries=$(ls -A "$p" 2>/dev/null | wc -l)"
+  elif [ -e "$p" ]; then
+    echo "$p file bytes=$(head -c 64 "$p" 2>/dev/null | wc -c)"
+  else
+    echo "$p absent"
+  fi
+done
+echo "== readonly"
+# touch on an existing path only sets times, so it writes nothing even when the path is writable
+for p in ${PROBE_READONLY:-/proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger}; do
+  if [ -e "$p" ]; then
+    msg=$(touch "$p" 2>&1) && echo "$p writable" || echo "$p ${msg##*: }"
+  else
+    echo "$p absent"
+  fi
+done
+echo "== rootfs"
+msg=$(touch /planc-probe-root 2>&1) && echo "/ writable" || echo "/ ${msg##*: }"
+rm -f /planc-probe-root
+echo "== cgroup"
+# the container's own cgroup as mounted inside it: the limits the runtime wrote
+for f in memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes pids/pids.max cpu/cpu.shares \
+         cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpuset/cpuset.cpus cpuset/cpuset.mems devices/devices.list; do
+  # devices.list is sorted: the kernel keeps insertion order, but access depends only on the set
+  if [ -r "/sys/fs/cgroup/$f" ]; then sed "s|^|$f: |" "/sys/fs/cgroup/$f" | sort; else echo "$f: unreadable"; fi
+done
+echo "== syscalls"
+# a seccomp rule shows up as EPERM here, where an unfiltered mkdir gets EROFS or succeeds
+msg=$(mkdir /tmp/planc-probe-dir 2>&1) && { echo "mkdir ok"; rmdir /tmp/planc-probe-dir; } || echo "mkdir ${msg##*: }"
+echo "== net"; ls /sys/class/net 2>&1 | sort
+echo "== env"; env | grep -v '^_=' | sort
+echo "== cwd"; pwd
+echo "== umask"; umask
+echo "== dev"
+for f in /dev/* /dev/pts/*; do
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  stat -c '%A %u %g %t:%T %N' "$f"
+done
+echo "== end"
+exit "${PROBE_EXIT:-0}"

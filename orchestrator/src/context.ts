@@ -1,0 +1,52 @@
+// Builds the planner's context record (docs/plan-format.md §5) as JSON bytes with a fixed key order.
+// Holds no OCI policy: it only reports where things are and what the host looks like.
+import { isAbsolute, join, resolve } from 'node:path';
+import type { HostFacts } from './facts.js';
+import { userHome } from './rootfs.js';
+
+export interface RuntimeOptions { no_pivot: boolean }
+export interface ContextInput {
+  id: string;
+  bundle: string;
+  stateDir: string;
+  options?: Partial<RuntimeOptions>;
+  host: HostFacts;
+  /** config.json as parsed; only root.path and process.user.uid are read. */
+  config: unknown;
+}
+
+type Json = { [k: string]: unknown };
+const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+
+export function rootfsOf(bundle: string, config: unknown): string {
+  const p = obj(obj(config).root).path;
+  const path = typeof p === 'string' && p !== '' ? p : 'rootfs';
+  return isAbsolute(path) ? path : join(bundle, path);
+}
+
+export function buildContext(input: ContextInput): Uint8Array {
+  const bundle = resolve(input.bundle);
+  const uid = obj(obj(obj(input.config).process).user).uid;
+  const home = userHome(rootfsOf(bundle, input.config), typeof uid === 'number' ? uid : 0);
+  const h = input.host;
+  // Keys are written in one fixed order so that equal inputs give equal bytes (and equal plans).
+  const record = {
+    id: input.id,
+    bundle,
+    state_dir: input.stateDir,
+    user_home: home,
+    options: { no_pivot: input.options?.no_pivot ?? false },
+    host: {
+      cgroup: {
+        v1: h.cgroup.v1.map((x) => (x.name === undefined
+          ? { mount: x.mount, controllers: x.controllers }
+          : { mount: x.mount, controllers: x.controllers, name: x.name })),
+        unified: h.cgroup.unified,
+        unified_controllers: h.cgroup.unified_controllers,
+      },
+      cpuset: { cpus: h.cpuset.cpus, mems: h.cpuset.mems },
+      proc_kcore: h.proc_kcore,
+    },
+  };
+  return new TextEncoder().encode(JSON.stringify(record));
+}

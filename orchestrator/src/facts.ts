@@ -1,0 +1,82 @@
+// Gathers the host-facts record the planner needs (docs/plan-format.md §5) by reading /proc and cgroupfs.
+// Read only: never writes, mounts or creates anything, and works without root.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CgroupV1Hierarchy { mount: string; controllers: string[]; name?: string }
+export interface HostFacts {
+  cgroup: { v1: CgroupV1Hierarchy[]; unified: string | null; unified_controllers: string[] };
+  cpuset: { cpus: string; mems: string };
+  proc_kcore: boolean;
+}
+
+// The kernel's cgroup v1 controller names; any other super option (rw, xattr, name=…) is not one.
+const V1_CONTROLLERS = new Set([
+  'cpuset', 'cpu', 'cpuacct', 'io', 'blkio', 'memory', 'devices', 'freezer', 'net_cls', 'perf_event',
+  'net_prio', 'hugetlb', 'pids', 'rdma', 'misc',
+]);
+
+export function emptyFacts(): HostFacts {
+  return { cgroup: { v1: [], unified: null, unified_controllers: [] }, cpuset: { cpus: '', mems: '' }, proc_kcore: false };
+}
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+function unescape(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** The cgroup hierarchies in a mountinfo text: v1 hierarchies (first mount of each wins) and the first cgroup2 mount. */
+export function parseMountinfo(text: string): { v1: CgroupV1Hierarchy[]; unified: string | null } {
+  const seen = new Set<string>();
+  const v1: CgroupV1Hierarchy[] = [];
+  let unified: string | null = null;
+  for (const line of text.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const pre = line.slice(0, sep).split(' ');
+    const post = line.slice(sep + 3).split(' ');
+    const mount = unescape(pre[4] ?? '');
+    const fstype = post[0];
+    if (fstype === 'cgroup2') { unified ??= mount; continue; }
+    if (fstype !== 'cgroup') continue;
+    const opts = (post[2] ?? '').split(',');
+    const controllers = opts.filter((o) => V1_CONTROLLERS.has(o)).sort();
+    const name = opts.find((o) => o.startsWith('name='))?.slice(5);
+    const key = controllers.join(',') + '|' + (name ?? '');
+    if (seen.has(key)) continue; // the same hierarchy bind-mounted again
+    seen.add(key);
+    v1.push(name === undefined ? { mount, controllers } : { mount, controllers, name });
+  }
+  // Sorted so that mount order on the host does not change the plan digest.
+  v1.sort((a, b) => (a.mount < b.mount ? -1 : a.mount > b.mount ? 1 : 0));
+  return { v1, unified };
+}
+
+function readTrim(path: string): string | null {
+  try { return readFileSync(path, 'utf8').trim(); } catch { return null; }
+}
+
+export function gatherHostFacts(): HostFacts {
+  if (process.platform !== 'linux') return emptyFacts();
+  const facts = emptyFacts();
+  const mountinfo = readTrim('/proc/self/mountinfo');
+  if (mountinfo === null) return facts;
+  const { v1, unified } = parseMountinfo(mountinfo);
+  facts.cgroup.v1 = v1;
+  facts.cgroup.unified = unified;
+  if (unified !== null) {
+    const c = readTrim(join(unified, 'cgroup.controllers'));
+    facts.cgroup.unified_controllers = c ? c.split(/\s+/) : [];
+  }
+  const cpusetV1 = v1.find((h) => h.controllers.includes('cpuset'));
+  if (cpusetV1) {
+    facts.cpuset = { cpus: readTrim(join(cpusetV1.mount, 'cpuset.cpus')) ?? '', mems: readTrim(join(cpusetV1.mount, 'cpuset.mems')) ?? '' };
+  } else if (unified !== null && facts.cgroup.unified_controllers.includes('cpuset')) {
+    facts.cpuset = {
+      cpus: readTrim(join(unified, 'cpuset.cpus.effective')) ?? '',
+      mems: readTrim(join(unified, 'cpuset.mems.effective')) ?? '',
+    };
+  }
+  facts.proc_kcore = existsSync('/proc/kcore');
+  return facts;
+}

@@ -1,0 +1,57 @@
+// Hand-written canonical-ABI glue for build/planc-core.wasm (docs/plan-format.md §5).
+// Must never grant the module an import: it gets bytes in and gives bytes back, nothing else.
+import { readFileSync } from 'node:fs';
+import { corePath } from './paths.js';
+
+export interface SpecError { pointer: string; rule: string; message: string }
+export type PlanResult = { ok: true; plan: Uint8Array } | { ok: false; errors: SpecError[] };
+export interface Planner { plan(config: Uint8Array, context: Uint8Array): PlanResult }
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  cabi_realloc(oldPtr: number, oldSize: number, align: number, newSize: number): number;
+  plan(configPtr: number, configLen: number, contextPtr: number, contextLen: number): number;
+  cabi_post_plan(retPtr: number): void;
+}
+
+export async function loadPlanner(wasmPath: string = corePath()): Promise<Planner> {
+  const module = await WebAssembly.compile(readFileSync(wasmPath));
+  // SECURITY: purity is checked, not trusted: an import would be a channel to the host.
+  if (WebAssembly.Module.imports(module).length !== 0) throw new Error(`${wasmPath}: planner module must import nothing`);
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  return {
+    plan(config, context) {
+      // A fresh instance per call, so no state from one plan can reach the next.
+      const x = new WebAssembly.Instance(module, {}).exports as unknown as CoreExports;
+      const put = (b: Uint8Array): number => {
+        const p = x.cabi_realloc(0, 0, 1, b.length);
+        new Uint8Array(x.memory.buffer, p, b.length).set(b);
+        return p;
+      };
+      const cp = put(config);
+      const xp = put(context);
+      const ret = x.plan(cp, config.length, xp, context.length);
+      const view = new DataView(x.memory.buffer);
+      const tag = view.getUint8(ret);
+      const ptr = view.getUint32(ret + 4, true);
+      const len = view.getUint32(ret + 8, true);
+      const str = (at: number): string =>
+        utf8.decode(new Uint8Array(x.memory.buffer, view.getUint32(at, true), view.getUint32(at + 4, true)));
+      let result: PlanResult;
+      if (tag === 0) {
+        result = { ok: true, plan: new Uint8Array(x.memory.buffer, ptr, len).slice() };
+      } else if (tag === 1) {
+        const errors: SpecError[] = [];
+        for (let i = 0; i < len; i++) {
+          const at = ptr + i * 24;
+          errors.push({ pointer: str(at), rule: str(at + 8), message: str(at + 16) });
+        }
+        result = { ok: false, errors };
+      } else {
+        throw new Error(`planner returned unknown result tag ${tag}`);
+      }
+      x.cabi_post_plan(ret);
+      return result;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// Turns a bundle into a plan: reads config.json, gathers host facts, builds the context, runs the planner.
+// Touches nothing on the host; any spec error comes back as a SpecErrors carrying JSON Pointers.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildContext, rootfsOf, type RuntimeOptions } from './context.js';
+import { PlancError } from './errors.js';
+import { gatherHostFacts, type HostFacts } from './facts.js';
+import { loadPlanner, type SpecError } from './planner.js';
+import { decodePlan, type PlanOp } from './plan/decode.js';
+import { stateDir } from './state.js';
+
+export class SpecErrors extends PlancError {
+  constructor(readonly errors: SpecError[]) {
+    super(errors.map((e) => `${e.pointer || '(root)'}: ${e.message}`).join('\n'));
+    this.name = 'SpecErrors';
+  }
+}
+
+export interface PrepareInput {
+  bundle: string;
+  id: string;
+  root: string;
+  hostFactsFile?: string;
+  options?: Partial<RuntimeOptions>;
+}
+export interface Prepared { bundle: string; config: unknown; rootfs: string; plan: Uint8Array; ops: PlanOp[] }
+
+export function readConfig(bundle: string): { bytes: Uint8Array; parsed: unknown } {
+  const path = join(bundle, 'config.json');
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new PlancError('JSON specification file config.json not found', 1, { cause: e });
+    throw new PlancError(`reading ${path}: ${(e as Error).message}`, 1, { cause: e });
+  }
+  // Parsed here only for the few host-side facts (rootfs, uid); the planner reports JSON errors.
+  let parsed: unknown = {};
+  try { parsed = JSON.parse(new TextDecoder().decode(bytes)); } catch { /* the planner names the error */ }
+  return { bytes, parsed };
+}
+
+function loadFacts(file?: string): HostFacts {
+  if (!file) return gatherHostFacts();
+  try { return JSON.parse(readFileSync(file, 'utf8')) as HostFacts; } catch (e) {
+    throw new PlancError(`reading host facts ${file}: ${(e as Error).message}`, 1, { cause: e });
+  }
+}
+
+export async function preparePlan(input: PrepareInput): Promise<Prepared> {
+  const bundle = resolve(input.bundle);
+  const { bytes, parsed } = readConfig(bundle);
+  const context = buildContext({
+    id: input.id, bundle, stateDir: stateDir(input.root, input.id),
+    options: input.options, host: loadFacts(input.hostFactsFile), config: parsed,
+  });
+  const planner = await loadPlanner();
+  const r = planner.plan(bytes, context);
+  if (!r.ok) throw new SpecErrors(r.errors);
+  return { bundle, config: parsed, rootfs: rootfsOf(bundle, parsed), plan: r.plan, ops: decodePlan(r.plan) };
+}

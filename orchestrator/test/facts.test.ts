@@ -1,0 +1,47 @@
+// Pins host-facts parsing against mountinfo samples: v1 hierarchies, named ones, cgroup2, escapes, duplicates.
+import { describe, expect, it } from 'vitest';
+import { gatherHostFacts, parseMountinfo } from '../src/facts.js';
+
+const SAMPLE = [
+  '24 30 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw',
+  '31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',
+  '35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory',
+  '32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid shared:9 - cgroup cgroup rw,cpu,cpuacct',
+  '40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd,release_agent=/x',
+  '41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw,nsdelegate',
+  '90 31 0:32 / /mnt/with\\040space rw - cgroup cgroup rw,memory',
+  '91 31 0:39 / /mnt/net rw - cgroup cgroup rw,net_cls,net_prio',
+  '',
+].join('\n');
+
+describe('parseMountinfo', () => {
+  it('finds v1 hierarchies with their controllers and names, sorted by mount, first mount winning', () => {
+    expect(parseMountinfo(SAMPLE)).toEqual({
+      v1: [
+        { mount: '/mnt/net', controllers: ['net_cls', 'net_prio'] },
+        { mount: '/sys/fs/cgroup/cpu,cpuacct', controllers: ['cpu', 'cpuacct'] },
+        { mount: '/sys/fs/cgroup/memory', controllers: ['memory'] },
+        { mount: '/sys/fs/cgroup/systemd', controllers: [], name: 'systemd' },
+      ],
+      unified: '/sys/fs/cgroup/unified',
+    });
+  });
+
+  it('reports a pure cgroup v2 host as no v1 hierarchies and the unified mount', () => {
+    expect(parseMountinfo('30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n')).toEqual({ v1: [], unified: '/sys/fs/cgroup' });
+  });
+
+  it('decodes octal escapes in mount points', () => {
+    const r = parseMountinfo('90 31 0:32 / /mnt/with\\040space rw - cgroup cgroup rw,pids\n');
+    expect(r.v1[0]!.mount).toBe('/mnt/with space');
+  });
+});
+
+describe('gatherHostFacts', () => {
+  it('returns the full record shape on this host', () => {
+    const f = gatherHostFacts();
+    expect(Object.keys(f)).toEqual(['cgroup', 'cpuset', 'proc_kcore']);
+    expect(Object.keys(f.cgroup)).toEqual(['v1', 'unified', 'unified_controllers']);
+    expect(typeof f.cpuset.cpus).toBe('string');
+  });
+});

@@ -1,0 +1,51 @@
+/* ops.h — typed wrappers over emit(), one per op, so the compiler checks every argument
+ * against the ops.def signature (u32/u64/string/list). Must never be bypassed by callers. */
+#ifndef PLANC_OPS_H
+#define PLANC_OPS_H
+#include "planner.h"
+
+#define H F_LANE_HOST
+#define C F_LANE_CONTAINER
+#define T F_LANE_TEARDOWN
+static inline void op_mkfifo(planner *p, const char *w, const char *path, uint32_t mode) { emit(p, OP_MKFIFO, H, "su", w, path, mode); }
+static inline void op_mkdir(planner *p, const char *w, const char *path, uint32_t mode) { emit(p, OP_MKDIR, H, "su", w, path, mode); }
+static inline void op_write_file(planner *p, const char *w, const char *path, const char *data) { emit(p, OP_WRITE_FILE, H, "ss", w, path, data); }
+static inline void op_setns(planner *p, int lane, const char *w, const char *path, uint32_t nstype) { emit(p, OP_SETNS, lane, "su", w, path, nstype); }
+static inline void op_clone(planner *p, const char *w, uint64_t flags) { emit(p, OP_CLONE, H, "U", w, flags); }
+static inline void op_write_child_pid(planner *p, const char *w, const char *path) { emit(p, OP_WRITE_CHILD_PID, H, "s", w, path); }
+static inline void op_sync_signal(planner *p, int lane, const char *w, uint32_t point) { emit(p, OP_SYNC_SIGNAL, lane, "u", w, point); }
+static inline void op_sync_wait(planner *p, int lane, const char *w, uint32_t point) { emit(p, OP_SYNC_WAIT, lane, "u", w, point); }
+static inline void op_sethostname(planner *p, const char *w, const char *name) { emit(p, OP_SETHOSTNAME, C, "s", w, name); }
+static inline void op_setdomainname(planner *p, const char *w, const char *name) { emit(p, OP_SETDOMAINNAME, C, "s", w, name); }
+static inline void op_mount(planner *p, const char *w, const char *src, const char *target, const char *fstype, uint64_t flags, const char *data) { emit(p, OP_MOUNT, C, "sssUs", w, src, target, fstype, flags, data); }
+static inline void op_open_root(planner *p, const char *w, const char *path) { emit(p, OP_OPEN_ROOT, C, "s", w, path); }
+static inline void op_mkdir_in_root(planner *p, const char *w, const char *path, uint32_t mode) { emit(p, OP_MKDIR_IN_ROOT, C, "su", w, path, mode); }
+static inline void op_mount_in_root(planner *p, const char *w, const char *src, uint32_t src_kind, const char *target, const char *fstype, uint64_t flags, const char *data, uint32_t path_flags) { emit(p, OP_MOUNT_IN_ROOT, C, "sussUsu", w, src, src_kind, target, fstype, flags, data, path_flags); }
+static inline void op_mknod_in_root(planner *p, const char *w, const char *path, uint32_t mode, uint32_t major, uint32_t minor) { emit(p, OP_MKNOD_IN_ROOT, C, "suuu", w, path, mode, major, minor); }
+static inline void op_chown_in_root(planner *p, const char *w, const char *path, uint32_t uid, uint32_t gid) { emit(p, OP_CHOWN_IN_ROOT, C, "suu", w, path, uid, gid); }
+static inline void op_symlink_in_root(planner *p, const char *w, const char *target, const char *linkpath) { emit(p, OP_SYMLINK_IN_ROOT, C, "ss", w, target, linkpath); }
+static inline void op_pivot_root(planner *p, const char *w, const char *new_root) { emit(p, OP_PIVOT_ROOT, C, "s", w, new_root); }
+static inline void op_mask_path(planner *p, const char *w, const char *path) { emit(p, OP_MASK_PATH, C, "s", w, path); }
+static inline void op_exec_fifo_open(planner *p, const char *w, const char *path) { emit(p, OP_EXEC_FIFO_OPEN, C, "s", w, path); }
+static inline void op_setrlimit(planner *p, const char *w, uint32_t res, uint64_t soft, uint64_t hard) { emit(p, OP_SETRLIMIT, C, "uUU", w, res, soft, hard); }
+static inline void op_set_no_new_privs(planner *p, const char *w) { emit(p, OP_SET_NO_NEW_PRIVS, C, "", w); }
+static inline void op_set_keepcaps(planner *p, const char *w, uint32_t v) { emit(p, OP_SET_KEEPCAPS, C, "u", w, v); }
+static inline void op_capbset_drop(planner *p, const char *w, uint64_t caps) { emit(p, OP_CAPBSET_DROP, C, "U", w, caps); }
+static inline void op_setgroups(planner *p, const char *w, const u32vec *gids) { emit(p, OP_SETGROUPS, C, "L", w, gids); }
+static inline void op_setresgid(planner *p, const char *w, uint32_t r, uint32_t e, uint32_t s) { emit(p, OP_SETRESGID, C, "uuu", w, r, e, s); }
+static inline void op_setresuid(planner *p, const char *w, uint32_t r, uint32_t e, uint32_t s) { emit(p, OP_SETRESUID, C, "uuu", w, r, e, s); }
+static inline void op_capset(planner *p, const char *w, uint64_t eff, uint64_t perm, uint64_t inh) { emit(p, OP_CAPSET, C, "UUU", w, eff, perm, inh); }
+static inline void op_cap_ambient_raise(planner *p, const char *w, uint64_t caps) { emit(p, OP_CAP_AMBIENT_RAISE, C, "U", w, caps); }
+static inline void op_umask(planner *p, const char *w, uint32_t mask) { emit(p, OP_UMASK, C, "u", w, mask); }
+static inline void op_chdir(planner *p, const char *w, const char *path) { emit(p, OP_CHDIR, C, "s", w, path); }
+static inline void op_close_fds(planner *p, const char *w, uint32_t first) { emit(p, OP_CLOSE_FDS, C, "u", w, first); }
+static inline void op_exec_fifo_wait(planner *p, const char *w) { emit(p, OP_EXEC_FIFO_WAIT, C, "", w); }
+static inline void op_execve(planner *p, const char *w, const char *file, const strvec *argv, const strvec *envp, const strvec *search) { emit(p, OP_EXECVE, C, "sSSS", w, file, argv, envp, search); }
+static inline void op_seccomp_set_filter(planner *p, const char *w, uint32_t flags, const uint8_t *filter, size_t len) { emit(p, OP_SECCOMP_SET_FILTER, C, "ub", w, flags, filter, len); }
+static inline void op_unshare(planner *p, const char *w, uint64_t flags) { emit(p, OP_UNSHARE, C, "U", w, flags); }
+static inline void op_rmdir(planner *p, const char *w, const char *path) { emit(p, OP_RMDIR, T, "s", w, path); }
+static inline void op_unlink(planner *p, const char *w, const char *path) { emit(p, OP_UNLINK, T, "s", w, path); }
+#undef H
+#undef C
+#undef T
+#endif

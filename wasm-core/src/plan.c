@@ -1,0 +1,152 @@
+/* plan.c — the whole plan in lane order: host set-up up to clone, the host's side of the
+ * handshake, the container's steps to execve, then teardown.
+ * Must never plan anything the spec and context did not determine. */
+#include "ops.h"
+#include <string.h>
+
+/* every known capability: the bounding set drops all of these that are not kept */
+#define ALL_CAPS ((1ULL << (F_CAP_CHECKPOINT_RESTORE + 1)) - 1)
+
+static const char *join_whys(planner *p, uint32_t skip_flag_mask, bool with_path) {
+    buf b; buf_init(&b, &p->a);
+    for (uint32_t i = 0; i < p->s.nns; i++) {
+        const ns_spec *n = &p->s.ns[i];
+        if ((n->flag & skip_flag_mask) || ((*n->path != 0) != with_path)) continue;
+        if (b.len) buf_put(&b, " ", 1);
+        buf_put(&b, n->why, strlen(n->why));
+    }
+    return buf_cstr(&b);
+}
+
+static void plan_host(planner *p) {
+    const spec *s = &p->s;
+    op_mkfifo(p, "default:exec-fifo", arena_printf(&p->a, "%s/exec.fifo", p->ctx.state_dir), 0622);
+    plan_cgroups_host(p);
+    /* ORDER: set on the shim's first process before clone, so the child inherits it (runc's
+     * nsexec does the same); the container may only raise it with CAP_SYS_RESOURCE */
+    if (s->has_oom)
+        op_write_file(p, s->why_oom, "/proc/self/oom_score_adj", arena_printf(&p->a, "%lld", (long long)s->oom));
+    /* ORDER: a pid namespace is entered by the parent; only children created afterwards
+     * are in it, so this setns comes right before clone */
+    for (uint32_t i = 0; i < s->nns; i++)
+        if (s->ns[i].flag == F_CLONE_NEWPID && *s->ns[i].path)
+            op_setns(p, F_LANE_HOST, s->ns[i].why, s->ns[i].path, F_NS_NEWPID);
+    /* ORDER: a new cgroup namespace is not made by clone: its root would be the caller's
+     * cgroup. The child unshares it once it has been moved into its own cgroups. */
+    uint64_t flags = 0;
+    for (uint32_t i = 0; i < s->nns; i++)
+        if (!*s->ns[i].path && s->ns[i].flag != F_CLONE_NEWCGROUP) flags |= s->ns[i].flag;
+    const char *why = join_whys(p, F_CLONE_NEWCGROUP, false);
+    op_clone(p, *why ? why : "default:clone", flags);
+    plan_cgroups_join(p);
+    op_sync_signal(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_MAY_RUN);
+    op_sync_wait(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_READY);
+}
+
+static const char *env_get(const strvec *env, const char *name) {
+    size_t n = strlen(name);
+    for (uint32_t i = 0; i < env->n; i++)
+        if (!strncmp(env->v[i], name, n) && env->v[i][n] == '=') return env->v[i] + n + 1;
+    return NULL;
+}
+
+/* PATH split as Go's exec.LookPath does: an empty element means the current directory */
+static strvec search_path(planner *p, const char *path) {
+    strvec v = { 0, 0 };
+    if (!path || !*path) return v;
+    size_t n = 1;
+    for (const char *c = path; *c; c++) n += *c == ':';
+    v.v = arena_alloc(&p->a, n * sizeof *v.v);
+    if (!v.v) return v;
+    for (const char *q = path;;) {
+        const char *e = strchr(q, ':');
+        size_t len = e ? (size_t)(e - q) : strlen(q);
+        v.v[v.n++] = len ? arena_strndup(&p->a, q, len) : ".";
+        if (!e) break;
+        q = e + 1;
+    }
+    return v;
+}
+
+static void plan_container(planner *p) {
+    const spec *s = &p->s;
+    op_sync_wait(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_MAY_RUN);
+    /* ORDER: join the namespaces given by path in spec order (the pid one was joined by the
+     * parent before clone) */
+    for (uint32_t i = 0; i < s->nns; i++)
+        if (*s->ns[i].path && s->ns[i].flag != F_CLONE_NEWPID)
+            op_setns(p, F_LANE_CONTAINER, s->ns[i].why, s->ns[i].path, s->ns[i].flag);
+    for (uint32_t i = 0; i < s->nns; i++)
+        if (!*s->ns[i].path && s->ns[i].flag == F_CLONE_NEWCGROUP) op_unshare(p, s->ns[i].why, F_CLONE_NEWCGROUP);
+    for (uint32_t i = 0; i < s->nrlimits; i++)
+        op_setrlimit(p, s->rlimits[i].why, s->rlimits[i].resource, s->rlimits[i].soft, s->rlimits[i].hard);
+    if (s->hostname && *s->hostname) op_sethostname(p, s->why_hostname, s->hostname);
+    if (s->domainname && *s->domainname) op_setdomainname(p, s->why_domainname, s->domainname);
+
+    plan_mounts(p);
+    plan_after_pivot(p);
+
+    if (s->no_new_privs) op_set_no_new_privs(p, s->why_nnp);
+    /* ORDER: without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes in
+     * before the capabilities are dropped (runc does the same) */
+    if (s->seccomp.present && !s->no_new_privs)
+        op_seccomp_set_filter(p, s->seccomp.why, s->seccomp.flags, s->seccomp.bpf, s->seccomp.bpf_len);
+    /* SECURITY: nothing inherited from the caller may reach the container process */
+    op_close_fds(p, "default:close-fds", 3);
+    /* ORDER: the bounding set is cut while we still hold CAP_SETPCAP; keepcaps keeps the
+     * permitted set across setresuid; the final sets are installed last (finalizeNamespace) */
+    op_capbset_drop(p, s->cap_why[0], ALL_CAPS & ~s->cap[0]);
+    op_set_keepcaps(p, "default:keepcaps", 1);
+    op_setgroups(p, s->why_user ? s->why_user : "default:user", &s->gids);
+    op_setresgid(p, s->why_user ? s->why_user : "default:user", s->gid, s->gid, s->gid);
+    op_setresuid(p, s->why_user ? s->why_user : "default:user", s->uid, s->uid, s->uid);
+    if (s->cwd) op_chdir(p, s->why_cwd, s->cwd);
+    op_set_keepcaps(p, "default:keepcaps", 0);
+    const char *cw = s->cap_why[1];
+    if (strcmp(cw, s->cap_why[3])) cw = arena_printf(&p->a, "%s %s %s", s->cap_why[1], s->cap_why[3], s->cap_why[2]);
+    op_capset(p, cw, s->cap[1], s->cap[3], s->cap[2]);
+    /* the kernel refuses an ambient capability that is not both permitted and inheritable;
+     * runc ignores that failure, so such capabilities are simply not raised */
+    uint64_t amb = s->cap[4] & s->cap[2] & s->cap[3];
+    if (amb) op_cap_ambient_raise(p, s->cap_why[4], amb);
+    op_umask(p, s->has_umask ? s->why_umask : "default:umask", s->has_umask ? s->umask : 0022);
+    op_sync_signal(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_READY);
+    /* ORDER: with no_new_privs the filter goes in as late as possible, so the fewest
+     * runtime syscalls run under it: only the fifo handshake and execve (runc's order) */
+    if (s->seccomp.present && s->no_new_privs)
+        op_seccomp_set_filter(p, s->seccomp.why, s->seccomp.flags, s->seccomp.bpf, s->seccomp.bpf_len);
+    op_exec_fifo_wait(p, "default:exec-fifo");
+
+    strvec env = s->env;
+    const char *why = arena_printf(&p->a, "%s%s%s", s->why_args ? s->why_args : "",
+                                   s->why_env ? " " : "", s->why_env ? s->why_env : "");
+    /* runc sets HOME when it is unset or empty; an empty entry is replaced in place */
+    const char *home = env_get(&env, "HOME");
+    if (!home || !*home) {
+        const char **v = arena_alloc(&p->a, (env.n + 1) * sizeof *v);
+        if (v) {
+            if (env.n) memcpy(v, env.v, env.n * sizeof *v);
+            uint32_t at = env.n;
+            for (uint32_t i = 0; i < env.n; i++) if (!strcmp(v[i], "HOME=")) at = i;
+            v[at] = arena_printf(&p->a, "HOME=%s", p->ctx.user_home);
+            if (at == env.n) env.n++;
+            env.v = v;
+        }
+        why = arena_printf(&p->a, "%s default:home", why);
+    }
+    strvec sp = search_path(p, env_get(&env, "PATH"));
+    op_execve(p, why, s->args.v[0], &s->args, &env, &sp);
+}
+
+static void plan_teardown(planner *p) {
+    plan_cgroups_teardown(p);
+    op_unlink(p, "default:exec-fifo", arena_printf(&p->a, "%s/exec.fifo", p->ctx.state_dir));
+}
+
+void plan_all(planner *p) {
+    emit_begin(p);
+    plan_host(p);
+    plan_container(p);
+    plan_teardown(p);
+    emit_end(p);
+}

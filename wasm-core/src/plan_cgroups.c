@@ -1,0 +1,287 @@
+/* plan_cgroups.c — host-lane cgroup steps: create the container's cgroup in every hierarchy
+ * the host facts list, apply the limits, move the child in, and remove it on teardown.
+ * Must never plan a write below a hierarchy other than those in the context record. */
+#include "ops.h"
+#include <string.h>
+
+static const char *cg_path(planner *p) {
+    return p->s.cgroups_path ? p->s.cgroups_path : arena_printf(&p->a, "/%s", p->ctx.id);
+}
+static const char *cg_why(planner *p) {
+    return p->s.why_cgroups_path ? p->s.why_cgroups_path : "default:cgroups-path";
+}
+static bool has_ctl(const cg_hier *h, const char *name) {
+    for (uint32_t i = 0; i < h->controllers.n; i++) if (!strcmp(h->controllers.v[i], name)) return true;
+    return false;
+}
+static bool v2_only(planner *p) { return p->ctx.nv1 == 0 && p->ctx.unified; }
+static const char *in_dir(planner *p, const char *dir, const char *file) { return arena_printf(&p->a, "%s/%s", dir, file); }
+static const char *i64s(planner *p, int64_t v) { return arena_printf(&p->a, "%lld", (long long)v); }
+static const char *u64s(planner *p, uint64_t v) { return arena_printf(&p->a, "%llu", (unsigned long long)v); }
+
+/* The rules runc adds after the spec's own (specconv AllowedDevices): mknod of anything,
+ * the six standard character devices, every pts, /dev/ptmx and /dev/net/tun. */
+static const struct { char type; int major, minor; const char *access; } default_allow[] = {
+    { 'c', -1, -1, "m" }, { 'b', -1, -1, "m" },
+    { 'c', 1, 3, "rwm" }, { 'c', 1, 8, "rwm" }, { 'c', 1, 7, "rwm" }, { 'c', 5, 0, "rwm" },
+    { 'c', 1, 5, "rwm" }, { 'c', 1, 9, "rwm" },
+    { 'c', 136, -1, "rwm" }, { 'c', 5, 2, "rwm" }, { 'c', 10, 200, "rwm" },
+};
+/* paths of the default allow entries that have a node (index into default_allow) */
+static const char *const default_paths[] = { NULL, NULL, "/dev/null", "/dev/random", "/dev/full", "/dev/tty", "/dev/zero", "/dev/urandom", NULL, NULL, NULL };
+
+static const char *dev_rule(planner *p, char type, int64_t major, int64_t minor, const char *access) {
+    if (type == 'a') return "a";
+    const char *ma = major < 0 ? "*" : i64s(p, major), *mi = minor < 0 ? "*" : i64s(p, minor);
+    return arena_printf(&p->a, "%c %s:%s %s", type, ma, mi, access);
+}
+
+static bool overridden(planner *p, const char *path) {
+    for (uint32_t i = 0; i < p->s.ndevices; i++) if (!strcmp(p->s.devices[i].path, path)) return true;
+    return false;
+}
+
+static void plan_devices_v1(planner *p, const char *dir) {
+    const spec *s = &p->s;
+    /* SECURITY: start from deny-all, then allow only what the spec and runc's list allow */
+    op_write_file(p, "default:device-cgroup-reset", in_dir(p, dir, "devices.deny"), "a");
+    for (uint32_t i = 0; i < s->ndevrules; i++) {
+        const devrule_spec *r = &s->devrules[i];
+        op_write_file(p, r->why, in_dir(p, dir, r->allow ? "devices.allow" : "devices.deny"),
+                      dev_rule(p, r->type, r->major, r->minor, r->access));
+    }
+    for (size_t i = 0; i < sizeof default_allow / sizeof default_allow[0]; i++) {
+        if (default_paths[i] && overridden(p, default_paths[i])) continue;
+        op_write_file(p, "default:device-cgroup-allow", in_dir(p, dir, "devices.allow"),
+                      dev_rule(p, default_allow[i].type, default_allow[i].major, default_allow[i].minor, default_allow[i].access));
+    }
+}
+
+static void plan_memory_v1(planner *p, const char *dir) {
+    const spec *s = &p->s;
+    /* ORDER: the kernel refuses memsw below the memory limit, so an unlimited swap goes
+     * first and a finite one after the limit (runc's setMemoryAndSwap) */
+    bool swap_first = s->has_mem_swap && s->mem_swap == -1;
+    if (swap_first) op_write_file(p, s->why_mem_swap, in_dir(p, dir, "memory.memsw.limit_in_bytes"), "-1");
+    if (s->has_mem_limit) op_write_file(p, s->why_mem_limit, in_dir(p, dir, "memory.limit_in_bytes"), i64s(p, s->mem_limit));
+    if (s->has_mem_swap && !swap_first) op_write_file(p, s->why_mem_swap, in_dir(p, dir, "memory.memsw.limit_in_bytes"), i64s(p, s->mem_swap));
+    if (s->has_mem_res) op_write_file(p, s->why_mem_res, in_dir(p, dir, "memory.soft_limit_in_bytes"), i64s(p, s->mem_res));
+    if (s->has_kmem_tcp) op_write_file(p, s->why_kmem_tcp, in_dir(p, dir, "memory.kmem.tcp.limit_in_bytes"), i64s(p, s->kmem_tcp));
+    if (s->oom_kill_disable) op_write_file(p, s->why_oom_kill_disable, in_dir(p, dir, "memory.oom_control"), "1");
+    if (s->has_swappiness) op_write_file(p, s->why_swappiness, in_dir(p, dir, "memory.swappiness"), u64s(p, s->swappiness));
+}
+
+static void plan_cpu_v1(planner *p, const char *dir) {
+    const spec *s = &p->s;
+    if (s->has_shares) op_write_file(p, s->why_shares, in_dir(p, dir, "cpu.shares"), u64s(p, s->shares));
+    /* ORDER: period before quota, as runc writes them */
+    if (s->has_period) op_write_file(p, s->why_period, in_dir(p, dir, "cpu.cfs_period_us"), u64s(p, s->period));
+    if (s->has_quota) op_write_file(p, s->why_quota, in_dir(p, dir, "cpu.cfs_quota_us"), i64s(p, s->quota));
+}
+
+static void plan_v1(planner *p) {
+    const context *c = &p->ctx;
+    const spec *s = &p->s;
+    const char *path = cg_path(p), *why = cg_why(p);
+    for (size_t i = 0; i < c->nv1; i++) {
+        const cg_hier *h = &c->v1[i];
+        bool cpuset = has_ctl(h, "cpuset");
+        /* ORDER: one level at a time; a new cpuset cgroup is empty and must be given the
+         * parent's cpus and mems before anything can join it or a child be made below it */
+        for (const char *q = path + 1;; q++) {
+            if (*q == '/' || !*q) {
+                const char *level = arena_printf(&p->a, "%s%s", h->mount, arena_strndup(&p->a, path, (size_t)(q - path)));
+                op_mkdir(p, why, level, 0755);
+                if (cpuset && c->cpuset_cpus && c->cpuset_mems) {
+                    op_write_file(p, "default:cpuset-inherit", in_dir(p, level, "cpuset.cpus"), c->cpuset_cpus);
+                    op_write_file(p, "default:cpuset-inherit", in_dir(p, level, "cpuset.mems"), c->cpuset_mems);
+                }
+            }
+            if (!*q) break;
+        }
+        const char *dir = arena_printf(&p->a, "%s%s", h->mount, path);
+        if (cpuset && s->cpus) op_write_file(p, s->why_cpus, in_dir(p, dir, "cpuset.cpus"), s->cpus);
+        if (cpuset && s->mems) op_write_file(p, s->why_mems, in_dir(p, dir, "cpuset.mems"), s->mems);
+        if (has_ctl(h, "devices")) plan_devices_v1(p, dir);
+        if (has_ctl(h, "memory")) plan_memory_v1(p, dir);
+        if (has_ctl(h, "cpu")) plan_cpu_v1(p, dir);
+        if (has_ctl(h, "pids") && s->has_pids)
+            op_write_file(p, s->why_pids, in_dir(p, dir, "pids.max"), s->pids < 0 ? "max" : i64s(p, s->pids));
+    }
+}
+
+static bool unified_has(planner *p, const char *ctl) {
+    for (uint32_t i = 0; i < p->ctx.unified_controllers.n; i++)
+        if (!strcmp(p->ctx.unified_controllers.v[i], ctl)) return true;
+    return false;
+}
+
+/* Pure cgroup v2: controllers must be enabled in every ancestor's subtree_control before the
+ * leaf has their files. Device rules need an eBPF program there, which no op expresses yet. */
+static void plan_v2(planner *p) {
+    const spec *s = &p->s;
+    const char *path = cg_path(p), *why = cg_why(p), *root = p->ctx.unified;
+    buf en; buf_init(&en, &p->a);
+    static const char *const wanted[] = { "cpuset", "cpu", "memory", "pids" };
+    for (size_t i = 0; i < 4; i++) {
+        if (!unified_has(p, wanted[i])) continue;
+        if (en.len) buf_put(&en, " ", 1);
+        buf_put(&en, "+", 1);
+        buf_put(&en, wanted[i], strlen(wanted[i]));
+    }
+    const char *enable = buf_cstr(&en);
+    const char *parent = root;
+    for (const char *q = path + 1;; q++) {
+        if (*q == '/' || !*q) {
+            if (*enable) op_write_file(p, "default:cgroup2-subtree-control", in_dir(p, parent, "cgroup.subtree_control"), enable);
+            const char *level = arena_printf(&p->a, "%s%s", root, arena_strndup(&p->a, path, (size_t)(q - path)));
+            op_mkdir(p, why, level, 0755);
+            parent = level;
+        }
+        if (!*q) break;
+    }
+    const char *dir = parent;
+    if (s->cpus && unified_has(p, "cpuset")) op_write_file(p, s->why_cpus, in_dir(p, dir, "cpuset.cpus"), s->cpus);
+    if (s->mems && unified_has(p, "cpuset")) op_write_file(p, s->why_mems, in_dir(p, dir, "cpuset.mems"), s->mems);
+    if (unified_has(p, "memory")) {
+        if (s->has_mem_res) op_write_file(p, s->why_mem_res, in_dir(p, dir, "memory.low"), i64s(p, s->mem_res));
+        if (s->has_mem_limit) op_write_file(p, s->why_mem_limit, in_dir(p, dir, "memory.max"), s->mem_limit < 0 ? "max" : i64s(p, s->mem_limit));
+        /* v1's memsw is memory+swap; v2's swap.max is swap alone */
+        if (s->has_mem_swap) {
+            const char *v = "max";
+            if (s->mem_swap >= 0 && s->has_mem_limit && s->mem_limit >= 0) v = i64s(p, s->mem_swap - s->mem_limit);
+            else if (s->mem_swap >= 0 && !s->has_mem_limit) v = i64s(p, s->mem_swap);
+            op_write_file(p, s->why_mem_swap, in_dir(p, dir, "memory.swap.max"), v);
+        }
+    }
+    if (unified_has(p, "cpu")) {
+        if (s->has_shares)   /* runc's shares → weight conversion */
+            op_write_file(p, s->why_shares, in_dir(p, dir, "cpu.weight"), u64s(p, 1 + ((s->shares - 2) * 9999) / 262142));
+        if (s->has_quota || s->has_period) {
+            const char *q = s->has_quota && s->quota > 0 ? i64s(p, s->quota) : "max";
+            const char *why2 = s->has_quota ? s->why_quota : s->why_period;
+            op_write_file(p, why2, in_dir(p, dir, "cpu.max"), arena_printf(&p->a, "%s %llu", q, (unsigned long long)(s->has_period ? s->period : 100000)));
+        }
+    }
+    if (unified_has(p, "pids") && s->has_pids)
+        op_write_file(p, s->why_pids, in_dir(p, dir, "pids.max"), s->pids < 0 ? "max" : i64s(p, s->pids));
+}
+
+/* Hybrid hosts (v1 controllers plus a cgroup2 mount): runc 1.1 also creates and joins the
+ * path in the cgroup2 tree, without enabling controllers there. */
+static bool hybrid(planner *p) { return p->ctx.nv1 && p->ctx.unified; }
+
+static void plan_hybrid(planner *p) {
+    const char *path = cg_path(p), *why = cg_why(p);
+    for (const char *q = path + 1;; q++) {
+        if (*q == '/' || !*q)
+            op_mkdir(p, why, arena_printf(&p->a, "%s%s", p->ctx.unified, arena_strndup(&p->a, path, (size_t)(q - path))), 0755);
+        if (!*q) break;
+    }
+}
+
+void plan_cgroups_host(planner *p) {
+    if (p->ctx.nv1) plan_v1(p);
+    else if (v2_only(p)) plan_v2(p);
+    if (hybrid(p)) plan_hybrid(p);
+}
+
+void plan_cgroups_join(planner *p) {
+    const char *path = cg_path(p);
+    for (size_t i = 0; i < p->ctx.nv1; i++)
+        op_write_child_pid(p, "default:cgroup-join", arena_printf(&p->a, "%s%s/cgroup.procs", p->ctx.v1[i].mount, path));
+    if (p->ctx.unified)
+        op_write_child_pid(p, "default:cgroup-join", arena_printf(&p->a, "%s%s/cgroup.procs", p->ctx.unified, path));
+}
+
+void plan_cgroups_teardown(planner *p) {
+    const char *path = cg_path(p);
+    /* ORDER: reverse of creation; only the leaf is ours to remove, parents may be shared */
+    if (p->ctx.unified) op_rmdir(p, "default:cgroup-cleanup", arena_printf(&p->a, "%s%s", p->ctx.unified, path));
+    for (size_t i = p->ctx.nv1; i-- > 0;)
+        op_rmdir(p, "default:cgroup-cleanup", arena_printf(&p->a, "%s%s", p->ctx.v1[i].mount, path));
+}
+
+static const char *base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* The "cgroup" mount type, as runc does it on v1: a tmpfs, then each hierarchy — bound from
+ * the container's own host cgroup directory, or a fresh cgroup fs when the container has a
+ * cgroup namespace — and a symlink per controller of a merged hierarchy (cpu -> cpu,cpuacct). */
+void plan_cgroup_mount(planner *p, const mount_spec *m) {
+    const context *c = &p->ctx;
+    bool cgroupns = false;
+    for (uint32_t i = 0; i < p->s.nns; i++) if (p->s.ns[i].flag == F_CLONE_NEWCGROUP) cgroupns = true;
+    const uint64_t base = F_MS_NOEXEC | F_MS_NOSUID | F_MS_NODEV;
+    if (!c->nv1) {
+        /* cgroup2: one cgroup2 fs (runc mountCgroupV2) */
+        op_mkdir_in_root(p, m->why, m->destination, 0755);
+        op_mount_in_root(p, m->why, *m->source ? m->source : "cgroup", F_SRC_STRING, m->destination, "cgroup2", m->flags, m->data, 0);
+        for (uint32_t k = 0; k < m->npflags; k++)
+            op_mount_in_root(p, m->why, "", F_SRC_NONE, m->destination, "", m->pflags[k], "", 0);
+        return;
+    }
+    op_mkdir_in_root(p, m->why, m->destination, 0755);
+    op_mount_in_root(p, m->why, "tmpfs", F_SRC_STRING, m->destination, "tmpfs", base, "mode=755", 0);
+    for (uint32_t k = 0; k < m->npflags; k++)
+        op_mount_in_root(p, m->why, "", F_SRC_NONE, m->destination, "", m->pflags[k], "", 0);
+    const char *path = cg_path(p);
+    for (size_t i = 0; i < c->nv1; i++) {
+        const cg_hier *h = &c->v1[i];
+        const char *sub = arena_printf(&p->a, "%s/%s", strcmp(m->destination, "/") ? m->destination : "", base_name(h->mount));
+        if (cgroupns) {
+            op_mkdir_in_root(p, m->why, sub, 0755);
+            const char *data = h->name ? arena_printf(&p->a, "name=%s", h->name) : base_name(h->mount);
+            op_mount_in_root(p, m->why, h->name ? h->name : "cgroup", F_SRC_STRING, sub, "cgroup",
+                             base | (m->flags & F_MS_RDONLY), data, 0);
+        } else {
+            uint64_t flags = F_MS_BIND | F_MS_REC | m->flags;
+            op_mount_in_root(p, m->why, arena_printf(&p->a, "%s%s", h->mount, path), F_SRC_HOST_PATH, sub, "bind", flags, "", F_PATH_CREATE);
+            /* a bind mount ignores every flag but MS_REC: remount to apply ro/nosuid/... */
+            if (flags & ~(uint64_t)(F_MS_REC | F_MS_REMOUNT | F_MS_BIND))
+                op_mount_in_root(p, m->why, "", F_SRC_NONE, sub, "", flags | F_MS_REMOUNT, "", 0);
+            for (uint32_t k = 0; k < m->npflags; k++)
+                op_mount_in_root(p, m->why, "", F_SRC_NONE, sub, "", m->pflags[k], "", 0);
+        }
+    }
+    for (size_t i = 0; i < c->nv1; i++) {
+        const char *bn = base_name(c->v1[i].mount);
+        if (!strchr(bn, ',')) continue;
+        for (const char *q = bn; *q;) {
+            const char *e = strchr(q, ',');
+            size_t n = e ? (size_t)(e - q) : strlen(q);
+            const char *part = arena_strndup(&p->a, q, n);
+            op_symlink_in_root(p, m->why, bn, arena_printf(&p->a, "%s/%s", strcmp(m->destination, "/") ? m->destination : "", part));
+            q += n + (e ? 1 : 0);
+        }
+    }
+}
+
+/* Device nodes: runc's default nodes not overridden by the spec, then the spec's own. */
+void plan_device_nodes(planner *p) {
+    const char *made[64]; size_t nmade = 0;
+    for (size_t i = 0; i < sizeof default_allow / sizeof default_allow[0] + p->s.ndevices; i++) {
+        const char *path, *why; uint32_t mode, major, minor, uid = 0, gid = 0; char type;
+        if (i < sizeof default_allow / sizeof default_allow[0]) {
+            if (!default_paths[i] || overridden(p, default_paths[i])) continue;
+            path = default_paths[i]; why = "default:devices"; type = default_allow[i].type;
+            major = (uint32_t)default_allow[i].major; minor = (uint32_t)default_allow[i].minor; mode = 0666;
+        } else {
+            const device_spec *d = &p->s.devices[i - sizeof default_allow / sizeof default_allow[0]];
+            path = d->path; why = d->why; type = d->type; major = d->major; minor = d->minor;
+            mode = d->mode; uid = d->uid; gid = d->gid;
+        }
+        const char *dir = path_dir(p, path);
+        bool seen = false;
+        for (size_t k = 0; k < nmade; k++) if (!strcmp(made[k], dir)) seen = true;
+        if (!seen) {
+            op_mkdir_in_root(p, why, dir, 0755);
+            if (nmade < 64) made[nmade++] = dir;
+        }
+        uint32_t ifmt = type == 'b' ? 0060000 : type == 'p' ? 0010000 : 0020000;
+        op_mknod_in_root(p, why, path, ifmt | mode, type == 'p' ? 0 : major, type == 'p' ? 0 : minor);
+        op_chown_in_root(p, why, path, uid, gid);
+    }
+}

@@ -1,0 +1,187 @@
+/* planner.h — the planner's shared types: the validated spec, the context record, the error
+ * list and the op encoder. Must never hold state that outlives one planc_plan() call. */
+#ifndef PLANC_PLANNER_H
+#define PLANC_PLANNER_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "arena.h"
+#include "json.h"
+
+enum {
+#define OP(E, code, name, sig, args) OP_##E = code,
+#include "../ops.def"
+#undef OP
+};
+enum {
+#define FLAG(table, NAME, value) F_##NAME = value,
+#include "../flags.def"
+#undef FLAG
+};
+enum {
+#define RULE(E, id, desc) R_##E,
+#include "../rules.def"
+#undef RULE
+    R__COUNT
+};
+extern const char *const rule_ids[];
+
+/* the largest uid/gid a config may name: (uid_t)-1 means "unchanged" to the kernel */
+#define ID_MAX 4294967294ULL
+
+typedef struct { const char **v; uint32_t n; } strvec;
+typedef struct { uint32_t *v; uint32_t n; } u32vec;
+
+/* ---- errors ---- */
+typedef struct {
+    size_t offset; size_t seq;          /* sort keys: document order, then discovery order */
+    const char *pointer, *rule, *message;
+} spec_error;
+
+/* ---- context record ---- */
+typedef struct {
+    const char *mount, *name;           /* name: "systemd" for name=systemd, else NULL */
+    strvec controllers;
+} cg_hier;
+
+typedef struct {
+    const char *id, *bundle, *state_dir, *user_home;
+    bool no_pivot;
+    cg_hier *v1; size_t nv1;
+    const char *unified;                /* NULL when there is no cgroup2 mount */
+    strvec unified_controllers;
+    const char *cpuset_cpus, *cpuset_mems;
+    bool proc_kcore;
+} context;
+
+/* ---- validated spec ---- */
+typedef struct {
+    const char *why;
+    const char *destination;            /* cleaned */
+    const char *source, *type, *data;
+    uint64_t flags;
+    uint64_t pflags[8]; uint32_t npflags;
+    bool bind;
+} mount_spec;
+
+typedef struct { uint32_t flag; const char *path, *why; } ns_spec;
+typedef struct { uint32_t resource; uint64_t soft, hard; const char *why; } rlimit_spec;
+typedef struct {
+    char type; const char *path; uint32_t major, minor, mode, uid, gid; const char *why;
+} device_spec;
+typedef struct {
+    bool allow; char type; int64_t major, minor;  /* -1: wildcard */
+    const char *access, *why;
+} devrule_spec;
+
+/* linux.seccomp, validated; compiled to BPF by seccomp.c */
+typedef struct { uint32_t index; uint64_t value, value2; int op; } sc_arg;
+typedef struct { uint32_t nr; uint32_t action; const sc_arg *args; uint32_t nargs; bool or_args; } sc_rule;
+typedef struct {
+    bool present; const char *why;
+    uint32_t default_action, flags;
+    sc_rule *rules; uint32_t nrules;
+    const uint8_t *bpf; size_t bpf_len;   /* compiled once validation passed */
+} seccomp_spec;
+
+typedef struct {
+    /* process */
+    strvec args, env; const char *cwd;
+    uint32_t uid, gid; u32vec gids;
+    bool has_umask; uint32_t umask;
+    uint64_t cap[5];                    /* bounding effective inheritable permitted ambient */
+    const char *cap_why[5];
+    bool no_new_privs;
+    bool has_oom; int64_t oom; const char *why_oom;
+    rlimit_spec *rlimits; uint32_t nrlimits;
+    const char *why_process, *why_args, *why_env, *why_cwd, *why_user, *why_nnp, *why_umask;
+    /* root */
+    const char *root_path; bool root_readonly; const char *why_root_path, *why_root_ro;
+    const char *hostname, *domainname, *why_hostname, *why_domainname;
+    mount_spec *mounts; uint32_t nmounts;
+    /* linux */
+    ns_spec *ns; uint32_t nns;
+    const char **masked, **masked_why; uint32_t nmasked;
+    const char **ro_paths, **ro_why; uint32_t nro;
+    device_spec *devices; uint32_t ndevices;
+    devrule_spec *devrules; uint32_t ndevrules;
+    const char *cgroups_path, *why_cgroups_path;   /* cleaned, absolute */
+    bool has_root_prop; uint64_t root_prop; const char *why_root_prop;
+    /* resources */
+    bool has_mem_limit, has_mem_res, has_mem_swap, has_pids, has_shares, has_quota, has_period;
+    int64_t mem_limit, mem_res, mem_swap, pids; uint64_t shares, period; int64_t quota;
+    const char *cpus, *mems;
+    bool has_kmem_tcp, has_swappiness, oom_kill_disable;
+    int64_t kmem_tcp; uint64_t swappiness;
+    const char *why_kmem_tcp, *why_swappiness, *why_oom_kill_disable;
+    seccomp_spec seccomp;
+    const char *why_mem_limit, *why_mem_res, *why_mem_swap, *why_pids, *why_shares, *why_quota,
+               *why_period, *why_cpus, *why_mems;
+} spec;
+
+typedef struct planner {
+    arena a;
+    spec_error *errs; size_t nerrs, caperrs;
+    buf out; uint32_t nops; int sig_mismatch;
+    const jv *config_root;
+    const char *err_prefix;             /* "" for config.json, "context: " for the context record */
+    context ctx;
+    spec s;
+} planner;
+
+/* check.c: error reporting and typed field access. Getters return false when the field is
+ * absent or null (null means absent, as in the Go structs runc decodes into) and report a
+ * "type" error when it has the wrong type. */
+void err_at(planner *p, const jv *v, int rule, const char *msg);
+const char *ptr_of(planner *p, const jv *v);
+const jv *get_obj(planner *p, const jv *obj, const char *key);
+const jv *get_arr(planner *p, const jv *obj, const char *key);
+bool get_str(planner *p, const jv *obj, const char *key, const char **out);
+bool val_str(planner *p, const jv *v, const char **out);
+bool get_bool(planner *p, const jv *obj, const char *key, bool *out);
+bool get_u64(planner *p, const jv *obj, const char *key, uint64_t max, uint64_t *out);
+bool val_u64(planner *p, const jv *v, uint64_t max, uint64_t *out);
+bool get_i64(planner *p, const jv *obj, const char *key, int64_t *out);
+void err_missing(planner *p, const jv *parent, const char *key, int rule, const char *msg);
+const char *clean_path(planner *p, const char *path);   /* lexical, like Go's filepath.Clean */
+bool is_abs(const char *path);
+const char *path_dir(planner *p, const char *path);
+bool path_has_prefix(const char *path, const char *prefix);  /* component-wise */
+
+/* tables.c */
+int cap_lookup(const char *name);                       /* bit, or -1 */
+int rlimit_lookup(const char *name);                    /* resource, or -1 */
+uint32_t ns_lookup(const char *name, bool *known);      /* clone flag */
+const char *ns_name(uint32_t flag);
+/* mount option: 1 set flags, 2 clear flags, 3 propagation, 4 unsupported, 0 unknown (data) */
+int mount_option_lookup(const char *name, uint64_t *flag);
+
+/* spec.c / context.c */
+void spec_read(planner *p, const jv *root);
+void context_read(planner *p, const jv *root);
+
+/* emit.c: emit(p, OP_X, lane, why, args...) with args typed per the op's signature:
+ * u → uint32_t, U → uint64_t, i → int32_t, s → const char *, S → const strvec *,
+ * L → const u32vec *, b → const uint8_t *, size_t */
+void emit_begin(planner *p);
+void emit(planner *p, int op, int lane, const char *expect_sig, const char *why, ...);
+void emit_end(planner *p);
+
+/* seccomp.c */
+void spec_read_seccomp(planner *p, const jv *lx);
+const uint8_t *seccomp_compile(planner *p, size_t *len);   /* NULL when too large */
+
+/* plan.c */
+void plan_all(planner *p);
+void plan_mounts(planner *p);            /* plan_mounts.c: spec mounts, /dev, before pivot_root */
+void plan_after_pivot(planner *p);       /* plan_mounts.c: finalize rootfs, readonly and masked paths */
+void plan_cgroups_host(planner *p);      /* plan_cgroups.c */
+void plan_cgroups_join(planner *p);
+void plan_cgroups_teardown(planner *p);
+void plan_cgroup_mount(planner *p, const mount_spec *m);
+
+/* api.c: the whole planner. On success returns true with the plan in *out; on failure
+ * returns false with the sorted errors in p->errs. */
+bool planc_plan(planner *p, const uint8_t *config, size_t config_len,
+                const uint8_t *ctx, size_t ctx_len, const uint8_t **out, size_t *out_len);
+#endif

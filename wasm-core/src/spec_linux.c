@@ -1,0 +1,365 @@
+/* spec_linux.c — reads and validates "linux": namespaces, devices, cgroup resources, paths,
+ * propagation, plus "ociVersion" and the fields planc does not plan yet.
+ * Must never emit ops or read host state. */
+#include "planner.h"
+#include <string.h>
+
+void spec_read_process(planner *p, const jv *root);
+void spec_read_root(planner *p, const jv *root);
+void spec_read_mounts(planner *p, const jv *root);
+
+static void read_namespaces(planner *p, const jv *lx) {
+    spec *s = &p->s;
+    const jv *arr = get_arr(p, lx, "namespaces");
+    if (!arr) return;
+    s->ns = arena_alloc(&p->a, (arr->n + 1) * sizeof *s->ns);
+    if (!s->ns) return;
+    uint32_t seen = 0;
+    for (size_t i = 0; i < arr->n; i++) {
+        const jv *n = arr->items[i];
+        if (n->type != JV_OBJ) { err_at(p, n, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(n->type))); continue; }
+        const jv *tv = json_get(n, "type");
+        const char *type, *path = "";
+        if (!val_str(p, tv, &type)) {
+            if (!tv || tv->type == JV_NULL) err_missing(p, n, "type", R_NAMESPACE_TYPE, "namespace type is required");
+            continue;
+        }
+        bool known;
+        uint32_t flag = ns_lookup(type, &known);
+        if (!known) { err_at(p, tv, R_NAMESPACE_TYPE, arena_printf(&p->a, "unknown namespace type \"%s\"", type)); continue; }
+        if (seen & flag) { err_at(p, tv, R_NAMESPACE_DUPLICATE, arena_printf(&p->a, "duplicate namespace type \"%s\"", type)); continue; }
+        seen |= flag;
+        const jv *pv = json_get(n, "path");
+        if (val_str(p, pv, &path) && *path && !is_abs(path)) {
+            err_at(p, pv, R_NAMESPACE_PATH, arena_printf(&p->a, "namespace path \"%s\" is not an absolute path", path));
+            continue;
+        }
+        if (flag == F_CLONE_NEWUSER) {
+            err_at(p, tv, R_UNSUPPORTED, "user namespaces are not planned yet");
+            continue;
+        }
+        ns_spec *x = &s->ns[s->nns++];
+        x->flag = flag; x->path = path; x->why = ptr_of(p, n);
+    }
+}
+
+static bool has_ns(planner *p, uint32_t flag) {
+    for (uint32_t i = 0; i < p->s.nns; i++) if (p->s.ns[i].flag == flag) return true;
+    return false;
+}
+
+static void read_paths(planner *p, const jv *lx, const char *key, int rule, const char ***out,
+                       const char ***why, uint32_t *n) {
+    const jv *arr = get_arr(p, lx, key);
+    if (!arr) return;
+    *out = arena_alloc(&p->a, (arr->n + 1) * sizeof **out);
+    *why = arena_alloc(&p->a, (arr->n + 1) * sizeof **why);
+    if (!*out || !*why) return;
+    for (size_t i = 0; i < arr->n; i++) {
+        const char *path;
+        if (!val_str(p, arr->items[i], &path)) continue;
+        if (!is_abs(path)) { err_at(p, arr->items[i], rule, arena_printf(&p->a, "path \"%s\" is not an absolute path", path)); continue; }
+        (*out)[*n] = clean_path(p, path);
+        (*why)[(*n)++] = ptr_of(p, arr->items[i]);
+    }
+}
+
+static void read_devices(planner *p, const jv *lx) {
+    spec *s = &p->s;
+    const jv *arr = get_arr(p, lx, "devices");
+    if (!arr) return;
+    s->devices = arena_alloc(&p->a, (arr->n + 1) * sizeof *s->devices);
+    if (!s->devices) return;
+    for (size_t i = 0; i < arr->n; i++) {
+        const jv *d = arr->items[i];
+        if (d->type != JV_OBJ) { err_at(p, d, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(d->type))); continue; }
+        device_spec x = { .mode = 0666, .why = ptr_of(p, d) };
+        bool ok = true;
+        const char *type, *path;
+        const jv *tv = json_get(d, "type"), *pv = json_get(d, "path");
+        if (!val_str(p, tv, &type)) {
+            if (!tv || tv->type == JV_NULL) err_missing(p, d, "type", R_DEVICE_TYPE, "device type is required");
+            ok = false;
+        } else if (strlen(type) != 1 || !strchr("cbup", type[0])) {
+            err_at(p, tv, R_DEVICE_TYPE, arena_printf(&p->a, "device type \"%s\" is not one of c, b, u, p", type));
+            ok = false;
+        } else x.type = type[0] == 'u' ? 'c' : type[0];
+        if (!val_str(p, pv, &path)) {
+            if (!pv || pv->type == JV_NULL) err_missing(p, d, "path", R_DEVICE_PATH, "device path is required");
+            ok = false;
+        } else if (!is_abs(path) || !strcmp(clean_path(p, path), "/")) {
+            err_at(p, pv, R_DEVICE_PATH, arena_printf(&p->a, "device path \"%s\" is not an absolute file path", path));
+            ok = false;
+        } else x.path = clean_path(p, path);
+        int64_t major = 0, minor = 0;
+        bool hmaj = get_i64(p, d, "major", &major), hmin = get_i64(p, d, "minor", &minor);
+        if (json_get(d, "major") && !hmaj && json_get(d, "major")->type != JV_NULL) ok = false;
+        if (json_get(d, "minor") && !hmin && json_get(d, "minor")->type != JV_NULL) ok = false;
+        if (ok && x.type != 'p' && (!hmaj || !hmin)) {
+            err_at(p, d, R_DEVICE_NUMBER, "device major and minor are required for c, b and u devices");
+            ok = false;
+        }
+        /* the kernel's dev_t holds a 12-bit major and a 20-bit minor */
+        if (hmaj && (major < 0 || major > 0xfff)) { err_at(p, json_get(d, "major"), R_DEVICE_NUMBER, arena_printf(&p->a, "device major %lld is out of range (0..4095)", (long long)major)); ok = false; }
+        if (hmin && (minor < 0 || minor > 0xfffff)) { err_at(p, json_get(d, "minor"), R_DEVICE_NUMBER, arena_printf(&p->a, "device minor %lld is out of range (0..1048575)", (long long)minor)); ok = false; }
+        uint64_t v;
+        if (get_u64(p, d, "fileMode", UINT32_MAX, &v)) x.mode = (uint32_t)v & 07777;
+        if (get_u64(p, d, "uid", ID_MAX, &v)) x.uid = (uint32_t)v;
+        if (get_u64(p, d, "gid", ID_MAX, &v)) x.gid = (uint32_t)v;
+        if (!ok) continue;
+        x.major = (uint32_t)major; x.minor = (uint32_t)minor;
+        s->devices[s->ndevices++] = x;
+    }
+}
+
+static void read_devrules(planner *p, const jv *res) {
+    spec *s = &p->s;
+    const jv *arr = get_arr(p, res, "devices");
+    if (!arr) return;
+    s->devrules = arena_alloc(&p->a, (arr->n + 1) * sizeof *s->devrules);
+    if (!s->devrules) return;
+    for (size_t i = 0; i < arr->n; i++) {
+        const jv *d = arr->items[i];
+        if (d->type != JV_OBJ) { err_at(p, d, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(d->type))); continue; }
+        devrule_spec x = { .type = 'a', .major = -1, .minor = -1, .access = "rwm", .why = ptr_of(p, d) };
+        bool ok = true;
+        if (!get_bool(p, d, "allow", &x.allow)) {
+            if (!json_get(d, "allow") || json_get(d, "allow")->type == JV_NULL) { err_missing(p, d, "allow", R_DEVICE_RULE, "device rule needs \"allow\""); }
+            ok = false;
+        }
+        const char *str;
+        const jv *tv = json_get(d, "type");
+        if (val_str(p, tv, &str)) {
+            if (!*str) x.type = 'a';
+            else if (strlen(str) != 1 || !strchr("acb", str[0])) { err_at(p, tv, R_DEVICE_RULE, arena_printf(&p->a, "device rule type \"%s\" is not one of a, c, b", str)); ok = false; }
+            else x.type = str[0];
+        } else if (tv && tv->type != JV_NULL) ok = false;
+        const jv *av = json_get(d, "access");
+        if (val_str(p, av, &str)) {
+            bool bad = !*str;
+            for (const char *c = str; *c; c++)
+                if (!strchr("rwm", *c) || strchr(c + 1, *c)) bad = true;
+            if (bad && *str) { err_at(p, av, R_DEVICE_RULE, arena_printf(&p->a, "device access \"%s\" is not a combination of r, w, m", str)); ok = false; }
+            else if (*str) x.access = str;
+        } else if (av && av->type != JV_NULL) ok = false;
+        int64_t n;
+        if (get_i64(p, d, "major", &n)) {
+            if (n < -1 || n > 0xfff) { err_at(p, json_get(d, "major"), R_DEVICE_RULE, "device rule major is out of range (-1..4095)"); ok = false; }
+            x.major = n;
+        } else if (json_get(d, "major") && json_get(d, "major")->type != JV_NULL) ok = false;
+        if (get_i64(p, d, "minor", &n)) {
+            if (n < -1 || n > 0xfffff) { err_at(p, json_get(d, "minor"), R_DEVICE_RULE, "device rule minor is out of range (-1..1048575)"); ok = false; }
+            x.minor = n;
+        } else if (json_get(d, "minor") && json_get(d, "minor")->type != JV_NULL) ok = false;
+        if (ok) s->devrules[s->ndevrules++] = x;
+    }
+}
+
+/* "0-3,5,7-8": what the kernel's cpulist parser accepts, without spaces */
+static bool cpu_list_ok(const char *s) {
+    if (!*s) return true;
+    for (;;) {
+        if (*s < '0' || *s > '9') return false;
+        unsigned long a = 0;
+        while (*s >= '0' && *s <= '9') { a = a * 10 + (unsigned long)(*s++ - '0'); if (a > 1000000) return false; }
+        if (*s == '-') {
+            s++;
+            if (*s < '0' || *s > '9') return false;
+            unsigned long b = 0;
+            while (*s >= '0' && *s <= '9') { b = b * 10 + (unsigned long)(*s++ - '0'); if (b > 1000000) return false; }
+            if (b < a) return false;
+        }
+        if (!*s) return true;
+        if (*s++ != ',') return false;
+    }
+}
+
+/* Go decodes a zero value the same as an absent one, and runc acts on neither: false, 0,
+ * "", null, and arrays/objects holding only such values ask for nothing. */
+static bool zeroish(const jv *v) {
+    switch (v->type) {
+    case JV_NULL: return true;
+    case JV_BOOL: return !v->b;
+    case JV_NUM: return v->num_int && v->num_mag == 0;
+    case JV_STR: return v->len == 0;
+    default:
+        for (size_t i = 0; i < v->n; i++) if (!zeroish(v->items[i])) return false;
+        return true;
+    }
+}
+
+static void unsupported_if_present(planner *p, const jv *obj, const char *key, const char *what) {
+    const jv *v = json_get(obj, key);
+    if (!v || zeroish(v)) return;
+    err_at(p, v, R_UNSUPPORTED, arena_printf(&p->a, "%s is not planned yet", what));
+}
+
+static void read_resources(planner *p, const jv *lx) {
+    spec *s = &p->s;
+    const jv *res = get_obj(p, lx, "resources");
+    if (!res) return;
+    read_devrules(p, res);
+    const jv *mem = get_obj(p, res, "memory");
+    if (mem) {
+        struct { const char *key; bool *has; int64_t *val; const char **why; } f[] = {
+            { "limit", &s->has_mem_limit, &s->mem_limit, &s->why_mem_limit },
+            { "reservation", &s->has_mem_res, &s->mem_res, &s->why_mem_res },
+            { "swap", &s->has_mem_swap, &s->mem_swap, &s->why_mem_swap },
+        };
+        for (size_t i = 0; i < 3; i++) {
+            int64_t v;
+            if (!get_i64(p, mem, f[i].key, &v)) continue;
+            const jv *x = json_get(mem, f[i].key);
+            if (v < -1) { err_at(p, x, R_RESOURCE_MEMORY, arena_printf(&p->a, "memory %s %lld is invalid (use -1 for unlimited)", f[i].key, (long long)v)); continue; }
+            if (v == 0) continue;   /* 0 means "not set", as in runc */
+            *f[i].has = true; *f[i].val = v; *f[i].why = ptr_of(p, x);
+        }
+        if (s->has_mem_limit && s->has_mem_swap && s->mem_swap != -1 && (s->mem_limit == -1 || s->mem_swap < s->mem_limit))
+            err_at(p, json_get(mem, "swap"), R_RESOURCE_MEMORY, "memory+swap limit must not be below the memory limit");
+        /* memory.kernel is ignored, as runc 1.1 ignores it (the kernel dropped kmem limits) */
+        int64_t v;
+        if (get_i64(p, mem, "kernelTCP", &v) && v) {
+            const jv *x = json_get(mem, "kernelTCP");
+            if (v < -1) err_at(p, x, R_RESOURCE_MEMORY, arena_printf(&p->a, "memory kernelTCP %lld is invalid (use -1 for unlimited)", (long long)v));
+            else { s->has_kmem_tcp = true; s->kmem_tcp = v; s->why_kmem_tcp = ptr_of(p, x); }
+        }
+        uint64_t u;
+        const jv *sw = json_get(mem, "swappiness");
+        /* a uint64 in the spec; runc reads -1 (all ones) as "unset" */
+        if (sw && sw->type == JV_NUM && sw->num_int && sw->num_neg && sw->num_mag == 1) sw = NULL;
+        if (sw && val_u64(p, sw, UINT64_MAX, &u)) {
+            if (u > 100) err_at(p, sw, R_RESOURCE_MEMORY, arena_printf(&p->a, "memory swappiness %llu is out of range (0..100)", (unsigned long long)u));
+            else { s->has_swappiness = true; s->swappiness = u; s->why_swappiness = ptr_of(p, sw); }
+        }
+        bool b;
+        if (get_bool(p, mem, "disableOOMKiller", &b) && b) { s->oom_kill_disable = true; s->why_oom_kill_disable = ptr_of(p, json_get(mem, "disableOOMKiller")); }
+    }
+    const jv *pids = get_obj(p, res, "pids");
+    if (pids) {
+        int64_t v;
+        if (get_i64(p, pids, "limit", &v)) {
+            const jv *x = json_get(pids, "limit");
+            if (v < -1) err_at(p, x, R_RESOURCE_PIDS, arena_printf(&p->a, "pids limit %lld is invalid (use -1 for unlimited)", (long long)v));
+            else if (v != 0) { s->has_pids = true; s->pids = v; s->why_pids = ptr_of(p, x); }
+        }
+    }
+    const jv *cpu = get_obj(p, res, "cpu");
+    if (cpu) {
+        uint64_t u; int64_t i;
+        if (get_u64(p, cpu, "shares", UINT64_MAX, &u) && u) {
+            const jv *x = json_get(cpu, "shares");
+            if (u < 2 || u > 262144) err_at(p, x, R_RESOURCE_CPU, arena_printf(&p->a, "cpu shares %llu is out of range (2..262144)", (unsigned long long)u));
+            else { s->has_shares = true; s->shares = u; s->why_shares = ptr_of(p, x); }
+        }
+        if (get_u64(p, cpu, "period", UINT64_MAX, &u) && u) {
+            const jv *x = json_get(cpu, "period");
+            if (u < 1000 || u > 1000000) err_at(p, x, R_RESOURCE_CPU, arena_printf(&p->a, "cpu period %llu is out of range (1000..1000000)", (unsigned long long)u));
+            else { s->has_period = true; s->period = u; s->why_period = ptr_of(p, x); }
+        }
+        if (get_i64(p, cpu, "quota", &i) && i) {
+            const jv *x = json_get(cpu, "quota");
+            if (i != -1 && i < 1000) err_at(p, x, R_RESOURCE_CPU, arena_printf(&p->a, "cpu quota %lld is invalid (-1, or at least 1000)", (long long)i));
+            else { s->has_quota = true; s->quota = i; s->why_quota = ptr_of(p, x); }
+        }
+        const char *str;
+        const jv *x = json_get(cpu, "cpus");
+        if (val_str(p, x, &str) && *str) {
+            if (!cpu_list_ok(str)) err_at(p, x, R_RESOURCE_CPU, arena_printf(&p->a, "cpus \"%s\" is not a CPU list like 0-3,5", str));
+            else { s->cpus = str; s->why_cpus = ptr_of(p, x); }
+        }
+        x = json_get(cpu, "mems");
+        if (val_str(p, x, &str) && *str) {
+            if (!cpu_list_ok(str)) err_at(p, x, R_RESOURCE_CPU, arena_printf(&p->a, "mems \"%s\" is not a node list like 0-1", str));
+            else { s->mems = str; s->why_mems = ptr_of(p, x); }
+        }
+        unsupported_if_present(p, cpu, "realtimeRuntime", "linux.resources.cpu.realtimeRuntime");
+        unsupported_if_present(p, cpu, "realtimePeriod", "linux.resources.cpu.realtimePeriod");
+        unsupported_if_present(p, cpu, "idle", "linux.resources.cpu.idle");
+    }
+    unsupported_if_present(p, res, "blockIO", "linux.resources.blockIO");
+    unsupported_if_present(p, res, "hugepageLimits", "linux.resources.hugepageLimits");
+    unsupported_if_present(p, res, "network", "linux.resources.network");
+    unsupported_if_present(p, res, "rdma", "linux.resources.rdma");
+    unsupported_if_present(p, res, "unified", "linux.resources.unified");
+}
+
+static void read_cgroups_path(planner *p, const jv *lx) {
+    spec *s = &p->s;
+    const jv *v = json_get(lx, "cgroupsPath");
+    const char *str;
+    if (!val_str(p, v, &str) || !*str) return;
+    if (strchr(str, ':')) {
+        err_at(p, v, R_CGROUPS_PATH, arena_printf(&p->a, "cgroupsPath \"%s\" is in systemd slice form; planc manages cgroupfs paths only", str));
+        return;
+    }
+    const char *clean = clean_path(p, is_abs(str) ? str : arena_printf(&p->a, "/%s", str));
+    if (!strcmp(clean, "/")) { err_at(p, v, R_CGROUPS_PATH, arena_printf(&p->a, "cgroupsPath \"%s\" names the root cgroup", str)); return; }
+    s->cgroups_path = clean;
+    s->why_cgroups_path = ptr_of(p, v);
+}
+
+static const struct { const char *name; uint64_t flag; } propagation[] = {
+    { "private", F_MS_PRIVATE }, { "rprivate", F_MS_PRIVATE | F_MS_REC },
+    { "slave", F_MS_SLAVE }, { "rslave", F_MS_SLAVE | F_MS_REC },
+    { "shared", F_MS_SHARED }, { "rshared", F_MS_SHARED | F_MS_REC },
+    { "unbindable", F_MS_UNBINDABLE }, { "runbindable", F_MS_UNBINDABLE | F_MS_REC },
+};
+
+static void read_linux(planner *p, const jv *root) {
+    spec *s = &p->s;
+    const jv *lx = get_obj(p, root, "linux");
+    if (!lx) return;
+    read_namespaces(p, lx);
+    read_devices(p, lx);
+    read_resources(p, lx);
+    read_cgroups_path(p, lx);
+    read_paths(p, lx, "maskedPaths", R_MASKED_PATH, &s->masked, &s->masked_why, &s->nmasked);
+    read_paths(p, lx, "readonlyPaths", R_READONLY_PATH, &s->ro_paths, &s->ro_why, &s->nro);
+    const jv *rp = json_get(lx, "rootfsPropagation");
+    const char *str;
+    if (val_str(p, rp, &str) && *str) {
+        size_t i;
+        for (i = 0; i < sizeof propagation / sizeof propagation[0]; i++)
+            if (!strcmp(propagation[i].name, str)) break;
+        if (i == sizeof propagation / sizeof propagation[0])
+            err_at(p, rp, R_TYPE, arena_printf(&p->a, "rootfsPropagation \"%s\" is not a propagation type", str));
+        else { s->has_root_prop = true; s->root_prop = propagation[i].flag; s->why_root_prop = ptr_of(p, rp); }
+    }
+    unsupported_if_present(p, lx, "uidMappings", "linux.uidMappings");
+    unsupported_if_present(p, lx, "gidMappings", "linux.gidMappings");
+    unsupported_if_present(p, lx, "sysctl", "linux.sysctl");
+    spec_read_seccomp(p, lx);
+    unsupported_if_present(p, lx, "intelRdt", "linux.intelRdt");
+    unsupported_if_present(p, lx, "personality", "linux.personality");
+    unsupported_if_present(p, lx, "timeOffsets", "linux.timeOffsets");
+}
+
+void spec_read(planner *p, const jv *root) {
+    spec *s = &p->s;
+    if (root->type != JV_OBJ) { err_at(p, root, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(root->type))); return; }
+    const jv *ver = json_get(root, "ociVersion");
+    const char *v;
+    if (val_str(p, ver, &v)) {
+        if (strncmp(v, "1.", 2) || v[2] < '0' || v[2] > '9')
+            err_at(p, ver, R_OCI_VERSION, arena_printf(&p->a, "unsupported ociVersion \"%s\" (want 1.x)", v));
+    } else if (!ver || ver->type == JV_NULL) {
+        err_missing(p, root, "ociVersion", R_OCI_VERSION, "ociVersion is required");
+    }
+    spec_read_process(p, root);
+    spec_read_root(p, root);
+    spec_read_mounts(p, root);
+    read_linux(p, root);
+
+    /* cross-field rules, checked after every field is read */
+    const jv *lx = json_get(root, "linux");
+    bool has_mnt = has_ns(p, F_CLONE_NEWNS), has_uts = has_ns(p, F_CLONE_NEWUTS);
+    if (!has_mnt) {
+        const jv *where = lx && lx->type == JV_OBJ && json_get(lx, "namespaces") ? json_get(lx, "namespaces") : root;
+        if (where == root) err_missing(p, root, "linux", R_MOUNT_NAMESPACE, "a mount namespace is required: planc never mounts in the caller's namespace");
+        else err_at(p, where, R_MOUNT_NAMESPACE, "a mount namespace is required: planc never mounts in the caller's namespace");
+    }
+    if (s->hostname && *s->hostname && !has_uts)
+        err_at(p, json_get(root, "hostname"), R_HOSTNAME_UTS, "unable to set hostname without a private UTS namespace");
+    if (s->domainname && *s->domainname && !has_uts)
+        err_at(p, json_get(root, "domainname"), R_HOSTNAME_UTS, "unable to set domainname without a private UTS namespace");
+}

@@ -1,0 +1,232 @@
+/* unit.c — native checks of the planner's pieces: JSON reader edge cases, JSON Pointer
+ * escaping, path cleaning, key-order independence and determinism of whole plans.
+ * Must never depend on the host's files beyond the fixtures it writes itself. */
+#define _GNU_SOURCE
+#include "../src/planner.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+
+static jv *parse(arena *a, const char *s, json_error *e) { return json_parse(a, (const uint8_t *)s, strlen(s), e); }
+
+static void json_rejects_duplicate_keys(void) {
+    arena a = {0}; json_error e;
+    CHECK(!parse(&a, "{\"a\":1,\"a\":2}", &e), "duplicate accepted");
+    CHECK(e.what && !strcmp(e.what, "duplicate member name") && e.offset == 7, "got %s at %zu", e.what, e.offset);
+    arena_free_all(&a);
+}
+
+static void json_unescapes_surrogate_pairs(void) {
+    arena a = {0}; json_error e;
+    jv *v = parse(&a, "\"\\ud83d\\ude00\\u00e9\\n\"", &e);
+    CHECK(v && v->len == 7 && !memcmp(v->s, "\xf0\x9f\x98\x80\xc3\xa9\n", 7), "bad unescape");
+    CHECK(!parse(&a, "\"\\ud83d\"", &e), "lone high surrogate accepted");
+    CHECK(!parse(&a, "\"\\ude00\"", &e), "lone low surrogate accepted");
+    CHECK(!parse(&a, "\"\xc0\xaf\"", &e), "overlong UTF-8 accepted");
+    CHECK(!parse(&a, "\"\xed\xa0\x80\"", &e), "UTF-8 surrogate accepted");
+    arena_free_all(&a);
+}
+
+static void json_rejects_malformed(void) {
+    const char *bad[] = { "", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "tru", "nul", "\"a", "{}x",
+                          "[1 2]", "\"\t\"", "1e", "{\"a\":1,}", "\"\\x\"" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        arena a = {0}; json_error e;
+        CHECK(!parse(&a, bad[i], &e), "accepted %s", bad[i]);
+        arena_free_all(&a);
+    }
+    char deep[300]; memset(deep, '[', 299); deep[299] = 0;
+    arena a = {0}; json_error e;
+    CHECK(!parse(&a, deep, &e) && !strcmp(e.what, "nesting too deep"), "deep nesting");
+    arena_free_all(&a);
+}
+
+static void json_numbers_keep_range(void) {
+    arena a = {0}; json_error e;
+    jv *v = parse(&a, "[18446744073709551615, 18446744073709551616, -9223372036854775808, 1.5, -0]", &e);
+    CHECK(v && v->n == 5, "parse");
+    CHECK(v->items[0]->num_int && !v->items[0]->num_overflow && v->items[0]->num_mag == UINT64_MAX, "u64 max");
+    CHECK(v->items[1]->num_overflow, "overflow not flagged");
+    CHECK(v->items[2]->num_neg && v->items[2]->num_mag == 9223372036854775808ULL, "i64 min");
+    CHECK(!v->items[3]->num_int, "1.5 integral");
+    CHECK(v->items[4]->num_int && !v->items[4]->num_neg && v->items[4]->num_mag == 0, "-0");
+    arena_free_all(&a);
+}
+
+static void json_pointer_escapes(void) {
+    arena a = {0}; json_error e;
+    jv *v = parse(&a, "{\"a/b\":{\"c~d\":[0,{\"\":1}]}}", &e);
+    jv *leaf = v->items[0]->items[0]->items[1]->items[0];
+    char *ptr = json_pointer(&a, leaf);
+    CHECK(!strcmp(ptr, "/a~1b/c~0d/1/"), "pointer %s", ptr);
+    CHECK(!strcmp(json_pointer(&a, v), ""), "root pointer");
+    arena_free_all(&a);
+}
+
+static void clean_path_matches_go(void) {
+    planner p; memset(&p, 0, sizeof p);
+    const char *cases[][2] = {
+        { "/", "/" }, { "/dev/", "/dev" }, { "//dev//pts/", "/dev/pts" }, { "/a/./b/../c", "/a/c" },
+        { "/../../x", "/x" }, { "a/../../b", "../b" }, { "", "." }, { "/proc/self/..", "/proc" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = clean_path(&p, cases[i][0]);
+        CHECK(!strcmp(got, cases[i][1]), "clean(%s) = %s, want %s", cases[i][0], got, cases[i][1]);
+    }
+    arena_free_all(&p.a);
+}
+
+static const char *CTX =
+    "{\"id\":\"c1\",\"bundle\":\"/b\",\"state_dir\":\"/run/planc/c1\",\"user_home\":\"/root\","
+    "\"host\":{\"cgroup\":{\"v1\":[{\"mount\":\"/sys/fs/cgroup/cpu,cpuacct\",\"controllers\":[\"cpu\",\"cpuacct\"]},"
+    "{\"mount\":\"/sys/fs/cgroup/memory\",\"controllers\":[\"memory\"]}],\"unified\":null},"
+    "\"cpuset\":{\"cpus\":\"0\",\"mems\":\"0\"},\"proc_kcore\":false}}";
+
+static int plan_of(const char *config, const uint8_t **out, size_t *len, planner *p) {
+    memset(p, 0, sizeof *p);
+    return planc_plan(p, (const uint8_t *)config, strlen(config), (const uint8_t *)CTX, strlen(CTX), out, len);
+}
+
+static void plan_ignores_key_order(void) {
+    const char *c1 = "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+        "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":1,\"gid\":2}},"
+        "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"}],\"resources\":{\"memory\":{\"limit\":1048576}}}}";
+    const char *c2 = "{\"linux\":{\"resources\":{\"memory\":{\"limit\":1048576}},\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"}]},"
+        "\"process\":{\"user\":{\"gid\":2,\"uid\":1},\"cwd\":\"/\",\"args\":[\"sh\"]},"
+        "\"root\":{\"readonly\":true,\"path\":\"rootfs\"},\"ociVersion\":\"1.0.2\"}";
+    planner p1, p2; const uint8_t *o1, *o2; size_t l1, l2;
+    int ok1 = plan_of(c1, &o1, &l1, &p1), ok2 = plan_of(c2, &o2, &l2, &p2);
+    CHECK(ok1 && ok2, "plans failed: %s", p1.nerrs ? p1.errs[0].message : p2.nerrs ? p2.errs[0].message : "");
+    CHECK(ok1 && ok2 && l1 == l2 && !memcmp(o1, o2, l1), "key order changed the plan");
+    arena_free_all(&p1.a); arena_free_all(&p2.a);
+}
+
+static void plan_is_deterministic(void) {
+    const char *c = "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},\"process\":{\"args\":[\"/bin/true\"],\"cwd\":\"/w\"},"
+        "\"mounts\":[{\"destination\":\"/cg\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":[\"ro\"]}],"
+        "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}";
+    planner p1, p2; const uint8_t *o1, *o2; size_t l1, l2;
+    int ok1 = plan_of(c, &o1, &l1, &p1), ok2 = plan_of(c, &o2, &l2, &p2);
+    CHECK(ok1 && ok2 && l1 == l2 && !memcmp(o1, o2, l1), "same input, different plan");
+    /* a merged hierarchy gets one bind and a symlink per controller */
+    CHECK(ok1 && memmem(o1, l1, "/cg/cpu,cpuacct", 15) && memmem(o1, l1, "/cg/cpuacct", 11), "merged hierarchy binds/symlinks");
+    arena_free_all(&p1.a); arena_free_all(&p2.a);
+}
+
+static void errors_come_in_document_order(void) {
+    const char *c = "{\"root\":{\"path\":\"r\"},\"linux\":{\"namespaces\":[{\"type\":\"bogus\"}]},\"process\":{\"args\":[],\"cwd\":\"x\"},\"ociVersion\":\"2\"}";
+    planner p; const uint8_t *o; size_t l;
+    CHECK(!plan_of(c, &o, &l, &p), "bad config planned");
+    for (size_t i = 1; i < p.nerrs; i++) CHECK(p.errs[i - 1].offset <= p.errs[i].offset, "errors out of order at %zu", i);
+    CHECK(p.nerrs >= 5, "expected every error, got %zu", p.nerrs);
+    CHECK(p.nerrs >= 2 && !strcmp(p.errs[0].pointer, "/linux/namespaces") && !strcmp(p.errs[1].pointer, "/linux/namespaces/0/type"),
+          "first errors %s %s", p.nerrs ? p.errs[0].pointer : "", p.nerrs > 1 ? p.errs[1].pointer : "");
+    arena_free_all(&p.a);
+}
+
+static void ambient_needs_inheritable_and_permitted(void) {
+    const char *c = "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},\"process\":{\"args\":[\"a\"],\"cwd\":\"/\","
+        "\"capabilities\":{\"ambient\":[\"CAP_KILL\",\"CAP_CHOWN\"],\"inheritable\":[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\",\"CAP_CHOWN\"]}}"
+        ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}";
+    planner p; const uint8_t *o; size_t l;
+    CHECK(plan_of(c, &o, &l, &p), "plan failed");
+    /* find the cap_ambient_raise op (code 40) and check its argument is CAP_KILL only */
+    size_t at = 12; int found = 0;
+    while (at + 8 <= l) {
+        unsigned code = o[at] | o[at + 1] << 8;
+        uint32_t body; memcpy(&body, o + at + 4, 4);
+        if (code == OP_CAP_AMBIENT_RAISE) {
+            uint32_t wl; memcpy(&wl, o + at + 8, 4);
+            uint64_t caps; memcpy(&caps, o + at + 12 + wl, 8);
+            CHECK(caps == 1ULL << F_CAP_KILL, "ambient caps %llx", (unsigned long long)caps);
+            found = 1;
+        }
+        at += 8 + body;
+    }
+    CHECK(found, "no cap_ambient_raise");
+    arena_free_all(&p.a);
+}
+
+
+/* a classic-BPF interpreter for the opcodes seccomp.c emits */
+static uint32_t run_bpf(const uint8_t *f, size_t len, uint32_t arch, uint32_t nr, const uint64_t args[6]) {
+    uint8_t data[64] = {0};
+    memcpy(data, &nr, 4); memcpy(data + 4, &arch, 4);
+    for (int i = 0; i < 6; i++) memcpy(data + 16 + 8 * i, &args[i], 8);
+    uint32_t A = 0;
+    for (size_t pc = 0; pc * 8 < len;) {
+        uint16_t code; uint8_t jt, jf; uint32_t k;
+        memcpy(&code, f + pc * 8, 2); jt = f[pc * 8 + 2]; jf = f[pc * 8 + 3]; memcpy(&k, f + pc * 8 + 4, 4);
+        pc++;
+        switch (code) {
+        case 0x20: memcpy(&A, data + k, 4); break;
+        case 0x54: A &= k; break;
+        case 0x15: pc += A == k ? jt : jf; break;
+        case 0x25: pc += A > k ? jt : jf; break;
+        case 0x35: pc += A >= k ? jt : jf; break;
+        case 0x06: return k;
+        default: return 0xdeadbeef;
+        }
+    }
+    return 0xdeadbeef;
+}
+
+static void seccomp_compares_64_bit_arguments(void) {
+    static const char *ops[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
+    const uint64_t V = 0x100000005ULL, M = 0xff000000ffULL;
+    const uint64_t probes[] = { 0, 4, 5, 6, V - 1, V, V + 1, 0x200000000ULL, 0x0000000500000000ULL, 0x1000000ffULL, UINT64_MAX, 0x100000005ULL | 0xff00ULL };
+    for (int op = 0; op < 7; op++) {
+        char cfg[1024];
+        snprintf(cfg, sizeof cfg,
+            "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},\"process\":{\"args\":[\"a\"],\"cwd\":\"/\"},"
+            "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+            "\"syscalls\":[{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":7,"
+            "\"args\":[{\"index\":2,\"value\":%llu,\"valueTwo\":%llu,\"op\":\"%s\"}]}]}}}",
+            (unsigned long long)(op == 6 ? M : V), (unsigned long long)(op == 6 ? 0x0500000005ULL : 0), ops[op]);
+        planner p; const uint8_t *o; size_t l;
+        if (!plan_of(cfg, &o, &l, &p)) { CHECK(0, "seccomp plan failed: %s", p.nerrs ? p.errs[0].message : "?"); continue; }
+        const uint8_t *f = p.s.seccomp.bpf; size_t fl = p.s.seccomp.bpf_len;
+        for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+            uint64_t x = probes[i], args[6] = { 0, 0, x, 0, 0, 0 };
+            bool hit = op == 0 ? x != V : op == 1 ? x < V : op == 2 ? x <= V : op == 3 ? x == V :
+                       op == 4 ? x >= V : op == 5 ? x > V : (x & M) == 0x0500000005ULL;
+            uint32_t got = run_bpf(f, fl, 0xc000003e, 62 /* kill */, args);
+            CHECK(got == (hit ? 0x00050007u : 0x7fff0000u), "%s arg=%llx got %x", ops[op], (unsigned long long)x, got);
+            CHECK(run_bpf(f, fl, 0xc000003e, 39 /* getpid */, args) == 0x7fff0000u, "other syscall not allowed");
+        }
+        uint64_t z[6] = {0};
+        CHECK(run_bpf(f, fl, 0x40000003 /* i386 */, 37, z) == 0x80000000u, "foreign arch not killed");
+        CHECK(run_bpf(f, fl, 0xc000003e, 0x40000000 | 62, z) == 0x80000000u, "x32 not killed");
+        arena_free_all(&p.a);
+    }
+}
+
+static void uid_minus_one_is_refused(void) {
+    /* (uid_t)-1 would make setresuid a no-op and leave the container process root */
+    const char *c = "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},\"process\":{\"args\":[\"a\"],\"cwd\":\"/\","
+        "\"user\":{\"uid\":4294967295,\"gid\":4294967295}},\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}";
+    planner p; const uint8_t *o; size_t l;
+    CHECK(!plan_of(c, &o, &l, &p) && p.nerrs == 2, "uid/gid -1 accepted");
+    arena_free_all(&p.a);
+}
+
+int main(void) {
+    json_rejects_duplicate_keys();
+    json_unescapes_surrogate_pairs();
+    json_rejects_malformed();
+    json_numbers_keep_range();
+    json_pointer_escapes();
+    clean_path_matches_go();
+    plan_ignores_key_order();
+    plan_is_deterministic();
+    errors_come_in_document_order();
+    ambient_needs_inheritable_and_permitted();
+    seccomp_compares_64_bit_arguments();
+    uid_minus_one_is_refused();
+    if (failures) { fprintf(stderr, "%d unit check(s) failed\n", failures); return 1; }
+    printf("unit: all checks passed\n");
+    return 0;
+}

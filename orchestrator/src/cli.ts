@@ -11,6 +11,15 @@ async function globals(program: Command): Promise<Globals> {
   return g;
 }
 
+// runc prefixes errors of run and create with "runc <cmd> failed: "; planc does the same.
+async function failedAs<T>(cmd: string, fn: () => Promise<T>): Promise<T> {
+  try { return await fn(); } catch (e) {
+    const { PlancError } = await import('./errors.js');
+    if (!(e instanceof Error) || e.name === 'SpecErrors') throw e;
+    throw new PlancError(`planc ${cmd} failed: ${e.message}`, e instanceof PlancError ? e.exitCode : 1, { cause: e });
+  }
+}
+
 function build(Command: typeof import('commander').Command, setExit: (code: number) => void): Command {
   const program = new Command('planc')
     .usage('[global options] command [command options] [arguments...]')
@@ -48,23 +57,57 @@ function build(Command: typeof import('commander').Command, setExit: (code: numb
     .description('print the host-facts record the planner is given on this host')
     .action(async () => { await globals(program); (await import('./commands/facts.js')).factsCommand(); });
 
-  program.command('run')
-    .description('create and run a container')
+  // run and create share runc's creation flags
+  const creation = (c: Command): Command => c
     .argument('<container-id>')
     .option('-b, --bundle <dir>', 'path to the root of the bundle directory', '.')
     .option('--console-socket <path>', 'path to an AF_UNIX socket which will receive the pty master')
-    .option('-d, --detach', 'detach from the container\'s process')
     .option('--pid-file <path>', 'specify the file to write the process id to')
-    .option('--no-subreaper', 'disable the use of the subreaper used to reap reparented processes')
     .option('--no-pivot', 'do not use pivot root to jail process inside rootfs')
     .option('--no-new-keyring', 'do not create a new session keyring for the container')
-    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container', '0')
+    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container', '0');
+
+  creation(program.command('run').description('create and run a container'))
+    .option('-d, --detach', 'detach from the container\'s process')
+    .option('--no-subreaper', 'disable the use of the subreaper used to reap reparented processes')
     .option('--keep', 'do not delete the container after it exits')
     .action(async (id: string, o) => {
       const g = await globals(program);
       // commander turns --no-pivot into pivot=false
-      setExit(await (await import('./commands/run.js')).runCommand(id, { ...o, noPivot: o.pivot === false }, g));
+      setExit(await failedAs('run', async () => (await import('./commands/run.js')).runCommand(id, { ...o, noPivot: o.pivot === false }, g)));
     });
+
+  creation(program.command('create').description('create a container'))
+    .action(async (id: string, o) => {
+      const g = await globals(program);
+      setExit(await failedAs('create', async () => (await import('./commands/create.js')).createCommand(id, { ...o, noPivot: o.pivot === false }, g)));
+    });
+
+  program.command('start').description('executes the user defined process in a created container')
+    .argument('<container-id>')
+    .action(async (id: string) => { const g = await globals(program); await (await import('./commands/start.js')).startCommand(id, g); });
+
+  program.command('state').description('output the state of a container')
+    .argument('<container-id>')
+    .action(async (id: string) => { const g = await globals(program); (await import('./commands/state.js')).stateCommand(id, g); });
+
+  program.command('kill').description('kill sends the specified signal (default: SIGTERM) to the container\'s init process')
+    .argument('<container-id>').argument('[signal]')
+    .option('-a, --all', 'send the specified signal to all processes inside the container (not supported yet)')
+    .action(async (id: string, sig: string | undefined) => {
+      const g = await globals(program);
+      (await import('./commands/kill.js')).killCommand(id, sig, g);
+    });
+
+  program.command('delete').description('delete any resources held by the container often used with detached container')
+    .argument('<container-id>')
+    .option('-f, --force', 'forcibly deletes the container if it is still running (uses SIGKILL)')
+    .action(async (id: string, o) => { const g = await globals(program); await (await import('./commands/delete.js')).deleteCommand(id, o, g); });
+
+  program.command('list').description('lists containers started by planc with the given root')
+    .option('-f, --format <format>', 'select one of: table or json', 'table')
+    .option('-q, --quiet', 'display only container IDs')
+    .action(async (o) => { const g = await globals(program); (await import('./commands/list.js')).listCommand(o, g); });
   return program;
 }
 

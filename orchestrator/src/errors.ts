@@ -40,6 +40,15 @@ export function reportError(msg: string): void {
   stderr(formatLine('error', msg, isatty(2)));
 }
 
+/** A warning: the operation goes on (a failed poststop hook, for one). */
+export function warn(msg: string): void {
+  if (logOptions.log && logOptions.log !== '/dev/stderr') {
+    try { appendFileSync(logOptions.log, formatLine('warning', msg, false)); } catch { /* best effort */ }
+    return;
+  }
+  stderr(formatLine('warning', msg, isatty(2)));
+}
+
 /** A debug line, written only with --debug and only to the log. */
 export function debug(msg: string): void {
   if (!logOptions.debug) return;

@@ -55,6 +55,7 @@ export function spawnShim(mode: ShimMode, plan: Uint8Array, shim: string = shimP
     try { rec = parseRecord(line); } catch (e) { rec = { type: 'error', step: -1, message: (e as Error).message }; }
     records.push(rec);
     if (rec.type === 'created') onCreated(rec.pid);
+    if (rec.type !== 'created' || mode === 'create') onFinal();
   };
   report.setEncoding('utf8');
   report.on('data', (chunk: string) => {
@@ -62,11 +63,22 @@ export function spawnShim(mode: ShimMode, plan: Uint8Array, shim: string = shimP
     for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) { take(buf.slice(0, nl)); buf = buf.slice(nl + 1); }
   });
   const reportDone = new Promise<void>((res) => { report.on('close', res); report.on('end', res); report.on('error', () => res()); });
+  let onFinal: () => void = () => {};
+  const finalSeen = new Promise<void>((res) => { onFinal = res; });
   const exit = new Promise<ShimExit>((res, rej) => {
     child.on('error', rej);
     child.on('exit', (code, signal) => {
-      // The report pipe may still hold the last records; read them before answering.
-      void reportDone.then(() => { take(buf); buf = ''; onCreated(null); res({ code, signal, records }); });
+      // The report pipe may still hold the last records; read them before answering. After
+      // `create`, init keeps its end open until execve, so EOF cannot be awaited: a final record
+      // (or a short grace period) ends the wait instead.
+      if (records.some((r) => r.type !== 'created' || mode === 'create')) onFinal();
+      const grace = new Promise<void>((r) => setTimeout(r, 200).unref());
+      void Promise.race([reportDone, finalSeen, grace]).then(() => {
+        take(buf); buf = '';
+        report.destroy();
+        onCreated(null);
+        res({ code, signal, records });
+      });
     });
   });
   return { child, created, exit };

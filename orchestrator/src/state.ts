@@ -1,8 +1,9 @@
 // Container state under --root: one directory per container holding state.json and plan.bin.
-// Writes are atomic (temp file + rename); never writes outside <root>/<id>/.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, constants } from 'node:fs';
+// Writes are atomic (temp file + rename); state never goes outside <root>/<id>/.
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { PlancError } from './errors.js';
+import type { RuntimeHooks } from './hooks.js';
 
 export const DEFAULT_ROOT = '/run/planc';
 const ID_RE = /^[\w+\-.]+$/;
@@ -24,9 +25,21 @@ export interface State {
   annotations?: Record<string, string>;
   owner: string;
   planDigest: string;
+  /** init's start time (/proc/<pid>/stat field 22), so a reused pid is never taken for init */
+  initStartTime?: number;
+  /** poststart/poststop hooks from config.json, run by start and delete */
+  hooks?: RuntimeHooks;
 }
 
 export function stateDir(root: string, id: string): string { return join(root, id); }
+
+/** The state dir of an existing container, or runc's error when there is none. */
+export function existingStateDir(root: string, id: string): string {
+  validateId(id);
+  const dir = stateDir(root, id);
+  if (!existsSync(join(dir, 'state.json'))) throw new PlancError('container does not exist');
+  return dir;
+}
 
 /** Creates <root>/<id> (0711); the mkdir is the exclusive step that claims the id. */
 export function createStateDir(root: string, id: string): string {

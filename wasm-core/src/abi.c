@@ -24,9 +24,10 @@ uint32_t *plan(uint8_t *config, size_t config_len, uint8_t *ctx, size_t ctx_len)
     memset(&current, 0, sizeof current);
     const uint8_t *out = NULL; size_t out_len = 0;
     bool ok = planc_plan(&current, config, config_len, ctx, ctx_len, &out, &out_len);
-    /* the arguments were allocated through cabi_realloc and belong to us now */
-    free(config);
-    free(ctx);
+    /* the arguments were allocated through cabi_realloc and belong to us now; an empty
+     * list was never allocated (cabi_realloc answered its alignment) */
+    if (config_len) free(config);
+    if (ctx_len) free(ctx);
     memset(ret_area, 0, sizeof ret_area);
     if (ok) {
         ret_area[0] = 0;

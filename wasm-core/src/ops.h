@@ -10,6 +10,7 @@
 static inline void op_mkfifo(planner *p, const char *w, const char *path, uint32_t mode) { emit(p, OP_MKFIFO, H, "su", w, path, mode); }
 static inline void op_mkdir(planner *p, const char *w, const char *path, uint32_t mode) { emit(p, OP_MKDIR, H, "su", w, path, mode); }
 static inline void op_write_file(planner *p, const char *w, const char *path, const char *data) { emit(p, OP_WRITE_FILE, H, "ss", w, path, data); }
+static inline void op_write_file_in_container(planner *p, const char *w, const char *path, const char *data) { emit(p, OP_WRITE_FILE, C, "ss", w, path, data); }
 static inline void op_setns(planner *p, int lane, const char *w, const char *path, uint32_t nstype) { emit(p, OP_SETNS, lane, "su", w, path, nstype); }
 static inline void op_clone(planner *p, const char *w, uint64_t flags) { emit(p, OP_CLONE, H, "U", w, flags); }
 static inline void op_write_child_pid(planner *p, const char *w, const char *path) { emit(p, OP_WRITE_CHILD_PID, H, "s", w, path); }

@@ -86,6 +86,13 @@ void plan_after_pivot(planner *p) {
     }
     if (s->root_readonly)
         op_mount_in_root(p, s->why_root_ro, "", F_SRC_NONE, "/", "", F_MS_BIND | F_MS_REMOUNT | F_MS_RDONLY, "", 0);
+    /* ORDER: sysctls go in after the root is final and before /proc/sys is made read-only
+     * (runc's order); the path is the container's own procfs now that pivot_root is done */
+    for (uint32_t i = 0; i < s->nsysctl; i++) {
+        char *path = arena_printf(&p->a, "/proc/sys/%s", s->sysctl_keys[i]);
+        for (char *c = path + 10; *c; c++) if (*c == '.') *c = '/';
+        op_write_file_in_container(p, s->sysctl_why[i], path, s->sysctl_vals[i]);
+    }
     for (uint32_t i = 0; i < s->nro; i++) {
         const char *path = s->ro_paths[i];
         op_mount_in_root(p, s->ro_why[i], path, F_SRC_IN_ROOT, path, "", F_MS_BIND | F_MS_REC, "", F_PATH_MISSING_OK);

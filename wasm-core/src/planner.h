@@ -115,6 +115,7 @@ typedef struct {
     int64_t kmem_tcp; uint64_t swappiness;
     const char *why_kmem_tcp, *why_swappiness, *why_oom_kill_disable;
     seccomp_spec seccomp;
+    const char **sysctl_keys, **sysctl_vals, **sysctl_why; uint32_t nsysctl;   /* sorted by key */
     const char *why_mem_limit, *why_mem_res, *why_mem_swap, *why_pids, *why_shares, *why_quota,
                *why_period, *why_cpus, *why_mems;
 } spec;

@@ -2,6 +2,7 @@
  * propagation, plus "ociVersion" and the fields planc does not plan yet.
  * Must never emit ops or read host state. */
 #include "planner.h"
+#include <stdlib.h>
 #include <string.h>
 
 void spec_read_process(planner *p, const jv *root);
@@ -226,13 +227,20 @@ static void read_resources(planner *p, const jv *lx) {
         uint64_t u;
         const jv *sw = json_get(mem, "swappiness");
         /* a uint64 in the spec; runc reads -1 (all ones) as "unset" */
-        if (sw && sw->type == JV_NUM && sw->num_int && sw->num_neg && sw->num_mag == 1) sw = NULL;
+        if (sw && sw->type == JV_NUM && sw->num_int && !sw->num_overflow &&
+            ((sw->num_neg && sw->num_mag == 1) || (!sw->num_neg && sw->num_mag == UINT64_MAX))) sw = NULL;
         if (sw && val_u64(p, sw, UINT64_MAX, &u)) {
             if (u > 100) err_at(p, sw, R_RESOURCE_MEMORY, arena_printf(&p->a, "memory swappiness %llu is out of range (0..100)", (unsigned long long)u));
             else { s->has_swappiness = true; s->swappiness = u; s->why_swappiness = ptr_of(p, sw); }
         }
         bool b;
         if (get_bool(p, mem, "disableOOMKiller", &b) && b) { s->oom_kill_disable = true; s->why_oom_kill_disable = ptr_of(p, json_get(mem, "disableOOMKiller")); }
+        /* cgroup v2 has no file for these */
+        if (!p->ctx.nv1 && p->ctx.unified) {
+            if (s->has_kmem_tcp) err_at(p, json_get(mem, "kernelTCP"), R_UNSUPPORTED, "memory kernelTCP has no cgroup v2 equivalent");
+            if (s->has_swappiness) err_at(p, sw, R_UNSUPPORTED, "memory swappiness has no cgroup v2 equivalent");
+            if (s->oom_kill_disable) err_at(p, json_get(mem, "disableOOMKiller"), R_UNSUPPORTED, "disableOOMKiller has no cgroup v2 equivalent");
+        }
     }
     const jv *pids = get_obj(p, res, "pids");
     if (pids) {
@@ -283,6 +291,59 @@ static void read_resources(planner *p, const jv *lx) {
     unsupported_if_present(p, res, "unified", "linux.resources.unified");
 }
 
+/* The sysctls runc accepts: those of a namespace the container owns (validator.go). */
+static const char *const ipc_sysctls[] = {
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
+    "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+};
+
+static bool has_ns_flag(planner *p, uint32_t flag, bool *by_path) {
+    for (uint32_t i = 0; i < p->s.nns; i++)
+        if (p->s.ns[i].flag == flag) { if (by_path) *by_path = *p->s.ns[i].path != 0; return true; }
+    return false;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+static void read_sysctl(planner *p, const jv *lx) {
+    spec *s = &p->s;
+    const jv *o = get_obj(p, lx, "sysctl");
+    if (!o || !o->n) return;
+    s->sysctl_keys = arena_alloc(&p->a, o->n * sizeof *s->sysctl_keys);
+    s->sysctl_vals = arena_alloc(&p->a, o->n * sizeof *s->sysctl_vals);
+    s->sysctl_why = arena_alloc(&p->a, o->n * sizeof *s->sysctl_why);
+    if (!s->sysctl_keys || !s->sysctl_vals || !s->sysctl_why) return;
+    for (size_t i = 0; i < o->n; i++) {
+        const jv *v = o->items[i];
+        const char *key = v->key, *val;
+        if (!val_str(p, v, &val)) continue;
+        /* SECURITY: the key becomes a path below /proc/sys; it must stay there */
+        bool bad = strlen(key) != v->key_len || !*key || key[0] == '.' || key[v->key_len - 1] == '.' ||
+                   strstr(key, "..") || strchr(key, '/');
+        if (bad) { err_at(p, v, R_SYSCTL, arena_printf(&p->a, "sysctl \"%s\" is not a sysctl name", key)); continue; }
+        bool ipc = !strncmp(key, "fs.mqueue.", 10), by_path = false;
+        for (size_t k = 0; k < sizeof ipc_sysctls / sizeof ipc_sysctls[0]; k++) if (!strcmp(key, ipc_sysctls[k])) ipc = true;
+        const char *why_not = NULL;
+        if (ipc) { if (!has_ns_flag(p, F_CLONE_NEWIPC, NULL)) why_not = "is not allowed in the host's ipc namespace"; }
+        else if (!strncmp(key, "net.", 4)) {
+            /* a joined network namespace is taken to be the container's own */
+            if (!has_ns_flag(p, F_CLONE_NEWNET, &by_path)) why_not = "is not allowed in the host's network namespace";
+        } else if (has_ns_flag(p, F_CLONE_NEWUTS, NULL) && !strcmp(key, "kernel.domainname")) {
+        } else if (has_ns_flag(p, F_CLONE_NEWUTS, NULL) && !strcmp(key, "kernel.hostname")) {
+            why_not = "conflicts with the OCI \"hostname\" field";
+        } else why_not = "is not in a separate kernel namespace";
+        if (why_not) { err_at(p, v, R_SYSCTL, arena_printf(&p->a, "sysctl \"%s\" %s", key, why_not)); continue; }
+        s->sysctl_keys[s->nsysctl++] = key;
+    }
+    /* ORDER: by name, so key order in config.json never changes the plan */
+    qsort(s->sysctl_keys, s->nsysctl, sizeof *s->sysctl_keys, cmp_str);
+    for (uint32_t i = 0; i < s->nsysctl; i++) {
+        const jv *v = json_get(o, s->sysctl_keys[i]);
+        s->sysctl_vals[i] = v->s;
+        s->sysctl_why[i] = ptr_of(p, v);
+    }
+}
+
 static void read_cgroups_path(planner *p, const jv *lx) {
     spec *s = &p->s;
     const jv *v = json_get(lx, "cgroupsPath");
@@ -327,7 +388,7 @@ static void read_linux(planner *p, const jv *root) {
     }
     unsupported_if_present(p, lx, "uidMappings", "linux.uidMappings");
     unsupported_if_present(p, lx, "gidMappings", "linux.gidMappings");
-    unsupported_if_present(p, lx, "sysctl", "linux.sysctl");
+    read_sysctl(p, lx);
     spec_read_seccomp(p, lx);
     unsupported_if_present(p, lx, "intelRdt", "linux.intelRdt");
     unsupported_if_present(p, lx, "personality", "linux.personality");

@@ -1,0 +1,45 @@
+// `planc list`: the containers under --root, as runc's table or JSON.
+// Read only: never locks, signals or cleans up what it lists.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Globals } from '../globals.js';
+import { stdout } from '../out.js';
+import { readState } from '../state.js';
+import { liveStatus } from '../status.js';
+
+// The user name of a uid from the host's /etc/passwd, or "#<uid>" as runc prints unknown ones.
+function userName(uid: number): string {
+  try {
+    for (const line of process.getBuiltinModule('node:fs').readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 3 && Number(f[2]) === uid && f[2] !== '') return f[0]!;
+    }
+  } catch { /* fall through */ }
+  return `#${uid}`;
+}
+
+// text/tabwriter with minwidth 12, padding 3, as runc configures it; the last column is not padded.
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(12, ...rows.map((r) => r[c]!.length + 3)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('') + '\n').join('');
+}
+
+export function listCommand(opts: { format?: string; quiet?: boolean }, g: Globals): void {
+  let names: string[] = [];
+  try { names = readdirSync(g.root).sort(); } catch { /* no root yet: no containers */ }
+  const items = names.flatMap((id) => {
+    const dir = join(g.root, id);
+    try {
+      const s = readState(dir);
+      const status = liveStatus(dir, s);
+      return [{ ...s, pid: status === 'stopped' ? 0 : s.pid, status, owner: userName(statSync(dir).uid) }];
+    } catch { return []; }
+  });
+  if (opts.quiet) { stdout(items.map((s) => s.id + '\n').join('')); return; }
+  if (opts.format === 'json') {
+    stdout(JSON.stringify(items.length ? items.map(({ initStartTime: _, ...s }) => s) : null) + '\n');
+    return;
+  }
+  stdout(table([['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],
+    ...items.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner])]));
+}

@@ -1,0 +1,30 @@
+// `planc start`: releases a created container's init by opening its exec fifo for reading.
+// Never signals or re-plans; a container that is not `created` is refused with runc's text.
+import { join } from 'node:path';
+import { PlancError } from '../errors.js';
+import { hookState, runHooks } from '../hooks.js';
+import type { Globals } from '../globals.js';
+import { readExecFifo } from '../lifecycle.js';
+import { existingStateDir, readState, withLock, writeState } from '../state.js';
+import { liveStatus } from '../status.js';
+
+export async function startCommand(id: string, g: Globals): Promise<void> {
+  const dir = existingStateDir(g.root, id);
+  const s = readState(dir);
+  const status = liveStatus(dir, s);
+  if (status === 'stopped') throw new PlancError('cannot start a container that has stopped');
+  if (status !== 'created') throw new PlancError('cannot start an already running container');
+  await readExecFifo(join(dir, 'exec.fifo'));
+  try {
+    await runHooks(s.hooks, 'poststart', hookState(s, 'running'));
+  } catch (e) {
+    // runc: a failed poststart hook ends the container
+    try { process.kill(s.pid, 'SIGKILL'); } catch { /* gone */ }
+    throw e;
+  }
+  // ORDER: the fifo goes once init has passed it, so the next status read says running.
+  withLock(dir, () => {
+    process.getBuiltinModule('node:fs').rmSync(join(dir, 'exec.fifo'), { force: true });
+    writeState(dir, { ...s, status: 'running' });
+  });
+}

@@ -1,0 +1,16 @@
+// Parses a signal argument the way runc does: a number, or a name with or without "SIG".
+// Names come from flags.def's signal table, so the CLI and the plan agree on numbers.
+import { PlancError } from './errors.js';
+import { FLAGS } from './gen/ops.js';
+
+export function parseSignal(arg: string): number {
+  if (/^\d+$/.test(arg)) {
+    const n = Number(arg);
+    if (n > 0 && n < 65) return n;
+  } else {
+    const name = arg.toUpperCase().startsWith('SIG') ? arg.toUpperCase() : `SIG${arg.toUpperCase()}`;
+    const hit = FLAGS.signal?.entries.find(([n]) => n === name);
+    if (hit) return hit[1];
+  }
+  throw new PlancError(`unknown signal "${arg}"`);
+}

@@ -1,0 +1,95 @@
+// Pins the built CLI (build/planc.js on node, bin/planc on its shebang engine): version block,
+// spec refusal, plan output and digest, spec errors with pointers, and run's refusals. No root needed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultSpec, renderSpec } from '../src/spec-default.js';
+
+const repo = join(__dirname, '..', '..');
+const bundleJs = join(repo, 'build', 'planc.js');
+const binPlanc = join(repo, 'bin', 'planc');
+const haveCore = existsSync(join(repo, 'build', 'planc-core.wasm'));
+const engines: [string, string[]][] = [['node', [process.execPath, bundleJs]], ['bin/planc', [binPlanc]]];
+const tmp = mkdtempSync(join(tmpdir(), 'planc-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function bundle(name: string, edit: (c: Record<string, any>) => void = () => {}): string {
+  const b = join(tmp, name);
+  mkdirSync(join(b, 'rootfs', 'etc'), { recursive: true });
+  writeFileSync(join(b, 'rootfs', 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  const c = defaultSpec() as Record<string, any>;
+  c.process.terminal = false;
+  edit(c);
+  writeFileSync(join(b, 'config.json'), renderSpec(c));
+  return b;
+}
+
+describe.skipIf(!existsSync(bundleJs) || !existsSync(binPlanc))('planc CLI', () => {
+  for (const [engine, cmd] of engines) {
+    const planc = (args: string[], cwd = tmp) => spawnSync(cmd[0]!, [...cmd.slice(1), ...args], { cwd, encoding: 'utf8', env: { ...process.env } });
+
+    describe(engine, () => {
+      it('prints runc\'s version block plus the wasm-core digest', () => {
+        const r = planc(['--version']);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toMatch(/^planc version 0\.1\.0\ncommit: \S+\nspec: 1\.0\.2-dev\nwasm-core: (sha256:[0-9a-f]{64}|missing)\n$/);
+        expect(planc(['-v']).stdout).toBe(r.stdout);
+      });
+
+      it('writes the default spec once, then refuses with runc\'s text', () => {
+        const d = join(tmp, `spec-${engine.replace('/', '_')}`);
+        mkdirSync(d);
+        expect(planc(['spec', '-b', d]).status).toBe(0);
+        expect(readFileSync(join(d, 'config.json'), 'utf8')).toBe(renderSpec(defaultSpec()));
+        const again = planc(['spec', '-b', d]);
+        expect(again.status).toBe(1);
+        expect(again.stderr).toContain('File config.json exists. Remove it first');
+      });
+
+      it('rejects an invalid id before reading anything', () => {
+        const r = planc(['--root', join(tmp, 'root'), 'run', '-b', '/nonexistent', 'a/b']);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain('invalid container ID format: a/b');
+      });
+
+      it.skipIf(!haveCore)('prints the plan with a final digest line that equals the json digest', () => {
+        const b = bundle(`plan-${engine.replace('/', '_')}`);
+        const text = planc(['plan', '-b', b, '--id', 'c1']);
+        expect(text.status).toBe(0);
+        const lines = text.stdout.trimEnd().split('\n');
+        expect(lines.at(-1)).toMatch(/^digest: sha256:[0-9a-f]{64}$/);
+        expect(lines.some((l) => / container execve file=/.test(l))).toBe(true);
+        const json = JSON.parse(planc(['plan', '-b', b, '--id', 'c1', '--format', 'json']).stdout);
+        expect(`digest: ${json.digest}`).toBe(lines.at(-1));
+        expect(json.ops).toHaveLength(lines.length - 1);
+      });
+
+      it.skipIf(!haveCore)('prints each spec error as pointer: message and exits 1', () => {
+        const b = bundle(`bad-${engine.replace('/', '_')}`, (c) => { c.process.args = []; c.process.rlimits[0].type = 'RLIMIT_NOPE'; });
+        const r = planc(['plan', '-b', b]);
+        expect(r.status).toBe(1);
+        expect(r.stdout).toBe('');
+        const lines = r.stderr.trimEnd().split('\n');
+        expect(lines).toContain('/process/rlimits/0/type: unknown rlimit "RLIMIT_NOPE"');
+        expect(lines.every((l) => /^(\/\S*|\(root\)): /.test(l))).toBe(true);
+      });
+
+      it.skipIf(!haveCore)('refuses terminal:true without a console socket, naming /process/terminal, creating nothing', () => {
+        const b = bundle(`tty-${engine.replace('/', '_')}`, (c) => { c.process.terminal = true; });
+        const root = join(tmp, `root-${engine.replace('/', '_')}`);
+        const r = planc(['--root', root, 'run', '-b', b, 'c1']);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain('/process/terminal');
+        expect(existsSync(join(root, 'c1'))).toBe(false);
+      });
+    });
+  }
+
+  it.skipIf(!haveCore)('makes the same plan bytes on node and on bun', () => {
+    const b = bundle('same');
+    const outs = engines.map(([, cmd]) => execFileSync(cmd[0]!, [...cmd.slice(1), 'plan', '-b', b], { encoding: 'utf8' }));
+    expect(outs[0]).toBe(outs[1]);
+  });
+});

@@ -12,6 +12,7 @@
 #undef FLAG_signal
 #undef FLAG_lane
 #undef FLAG_sync
+#undef FLAG_caller_sync
 #undef FLAG_src_kind
 #undef FLAG_path_flags
 #undef FLAG_nstype
@@ -22,6 +23,7 @@
 #define FLAG_signal(n, v) SAME(n, v)
 #define FLAG_lane(n, v)
 #define FLAG_sync(n, v)
+#define FLAG_caller_sync(n, v)
 #define FLAG_src_kind(n, v)
 #define FLAG_path_flags(n, v)
 /* nstype names are planc's; each must equal the clone flag of the same namespace */

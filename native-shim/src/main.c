@@ -19,7 +19,6 @@
 extern char **environ;
 
 #define ALL_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
 
 /* SECURITY: run only from a sealed memfd copy of ourselves, so nothing a container does to
  * /proc/<pid>/exe can reach the binary on disk (CVE-2019-5736). "Already sealed" is read from
@@ -64,7 +63,7 @@ static int parse_fd(const char *s)
 }
 
 /* teardown lane: every op, past failures; the count of failures is returned */
-static int apply_teardown(struct ctx *c, const struct plan *p, int report)
+int apply_teardown(struct ctx *c, const struct plan *p, int report)
 {
 	int failed = 0;
 	for (uint32_t i = 0; i < p->count; i++) {
@@ -107,34 +106,6 @@ static int create_failed(struct ctx *c, const struct plan *p, const struct op *o
 	return 1;
 }
 
-/* run mode after "created": forward signals to C until it exits; its status is ours */
-static int wait_child(struct ctx *c, const struct plan *p)
-{
-	sigset_t set;
-	int status = 0;
-	char line[64];
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-		sigaddset(&set, forwarded[i]);
-	sigaddset(&set, SIGCHLD);
-	for (;;) {
-		int sig = sigwaitinfo(&set, NULL);
-		if (sig == SIGCHLD) {
-			pid_t r = waitpid(c->child, &status, WNOHANG);
-			if (r == c->child)
-				break;
-		} else if (sig > 0) {
-			kill(c->child, sig);
-		}
-	}
-	int n = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	/* ORDER: C (and with it its mount namespace) is gone, so its cgroups are empty now */
-	apply_teardown(c, p, 1);
-	snprintf(line, sizeof line, "{\"type\":\"exited\",\"status\":%d}\n", n);
-	report_line(c->report_fd, line);
-	return n;
-}
-
 /* the script: P walks the host lane, C (after clone) the container lane, each op in order */
 static int apply(struct ctx *c, const struct plan *p)
 {
@@ -155,14 +126,17 @@ static int apply(struct ctx *c, const struct plan *p)
 		e.bare = 1;
 		child_failed(c, p->count, NULL, &e);
 	}
+	if (c->mode == MODE_HOST)
+		return 0;
 	snprintf(line, sizeof line, "{\"type\":\"created\",\"pid\":%d}\n", (int)c->child);
 	report_line(c->report_fd, line);
-	return c->mode == MODE_CREATE ? 0 : wait_child(c, p);
+	return c->mode == MODE_CREATE ? 0 : run_wait(c, p);
 }
 
 static int usage(void)
 {
-	static const char msg[] = "usage: planc-shim create|run|teardown <plan-fd> <report-fd>\n"
+	static const char msg[] = "usage: planc-shim create|run|host <plan-fd> <report-fd> [<control-fd>]\n"
+				  "       planc-shim teardown <plan-fd> <report-fd>\n"
 				  "       planc-shim decode <plan-fd>\n";
 	report_line(2, msg);
 	return 2;
@@ -186,7 +160,8 @@ static int decode_only(int plan_fd)
 
 int main(int argc, char **argv)
 {
-	struct ctx c = { .sync_fd = -1, .sync_peer = -1, .root_fd = -1, .fifo_fd = -1 };
+	struct ctx c = { .sync_fd = -1, .sync_peer = -1, .root_fd = -1, .fifo_fd = -1,
+			 .control_fd = -1, .console_fd = -1 };
 	struct plan p = { 0 };
 	struct err e = { 0 };
 	uint8_t *buf;
@@ -195,19 +170,23 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "decode"))
 		return decode_only(parse_fd(argv[2]));
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		return usage();
 	if (!strcmp(argv[1], "create"))
 		c.mode = MODE_CREATE;
 	else if (!strcmp(argv[1], "run"))
 		c.mode = MODE_RUN;
-	else if (!strcmp(argv[1], "teardown"))
+	else if (!strcmp(argv[1], "host"))
+		c.mode = MODE_HOST;
+	else if (!strcmp(argv[1], "teardown") && argc == 4)
 		c.mode = MODE_TEARDOWN;
 	else
 		return usage();
 	plan_fd = parse_fd(argv[2]);
 	c.report_fd = parse_fd(argv[3]);
 	if (plan_fd < 0 || c.report_fd < 0 || fcntl(c.report_fd, F_GETFD) < 0)
+		return usage();
+	if (argc == 5 && ((c.control_fd = parse_fd(argv[4])) < 0 || fcntl(c.control_fd, F_GETFD) < 0))
 		return usage();
 
 	if (ensure_sealed(argv, &e) < 0) {
@@ -222,6 +201,8 @@ int main(int argc, char **argv)
 		fcntl(c.report_fd, F_SETFD, FD_CLOEXEC);
 	if (plan_fd > 2)
 		fcntl(plan_fd, F_SETFD, FD_CLOEXEC);
+	if (c.control_fd > 2)
+		fcntl(c.control_fd, F_SETFD, FD_CLOEXEC);
 
 	/* ORDER: the whole plan is read and validated before the first op is applied */
 	if (plan_read(plan_fd, &buf, &len, &e) < 0 || plan_decode(buf, len, &p, &e) < 0) {
@@ -233,11 +214,13 @@ int main(int argc, char **argv)
 	if (c.mode == MODE_TEARDOWN)
 		return apply_teardown(&c, &p, 1) ? 1 : 0;
 
-	if (plan_check_lanes(&p, &e) < 0) {
+	if (plan_check_lanes(&p, c.mode != MODE_HOST, &e) < 0) {
 		e.bare = 1;
 		report_error(c.report_fd, -1, NULL, &e);
 		return 1;
 	}
+	if (c.mode == MODE_HOST)
+		return apply(&c, &p);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		fail_errno(&e, "socketpair");
 		report_error(c.report_fd, -1, NULL, &e);
@@ -249,10 +232,7 @@ int main(int argc, char **argv)
 	if (c.mode == MODE_RUN) {
 		/* ORDER: blocked before clone so no signal or child exit is missed; C unblocks */
 		sigset_t set;
-		sigemptyset(&set);
-		for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-			sigaddset(&set, forwarded[i]);
-		sigaddset(&set, SIGCHLD);
+		run_signals(&set);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 	}
 	return apply(&c, &p);

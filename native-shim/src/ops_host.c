@@ -1,5 +1,6 @@
 /* ops_host.c — ops run by P in the caller's namespaces (host and teardown lanes), plus the
- * clone and sync ops that join P and C. Paths here are host paths, used as given. */
+ * clone and sync ops that join P and C, and the caller's sync point. Paths here are host
+ * paths, used as given; nothing here looks inside the container's root. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -95,6 +96,12 @@ int do_CLONE(struct ctx *c, const struct op *op, struct err *e)
 		close(c->sync_fd);
 		c->sync_fd = c->sync_peer;
 		c->sync_peer = -1;
+		/* P's own fds (the caller's control pipe, a console listener) are not C's business */
+		if (c->control_fd >= 0)
+			close(c->control_fd);
+		if (c->console_fd >= 0)
+			close(c->console_fd);
+		c->control_fd = c->console_fd = -1;
 		/* ORDER: C drops the signal mask P holds for forwarding before anything else */
 		sigprocmask(SIG_SETMASK, &c->child_mask, NULL);
 		return 0;
@@ -110,10 +117,12 @@ static const char *point_name(uint32_t p)
 	return p == SYNC_CHILD_MAY_RUN ? "CHILD_MAY_RUN" : p == SYNC_CHILD_READY ? "CHILD_READY" : "?";
 }
 
+/* P's message carries C's pid as P sees it (C may be pid 1 of its own namespace) */
 int do_SYNC_SIGNAL(struct ctx *c, const struct op *op, struct err *e)
 {
-	uint32_t v = (uint32_t)op->a[0].u;
-	if (send(c->sync_fd, &v, sizeof v, MSG_NOSIGNAL) != sizeof v)
+	uint32_t m[2] = { (uint32_t)op->a[0].u, (uint32_t)c->child }, v = m[0];
+	size_t n = c->is_child ? sizeof m[0] : sizeof m;
+	if (send(c->sync_fd, m, n, MSG_NOSIGNAL) != (ssize_t)n)
 		return fail_errno(e, "%s", point_name(v));
 	/* ORDER: in create mode nobody reads the report pipe once P has said "created", and a
 	 * reader waiting for its EOF must not wait for `start`: C lets go of it here and sends
@@ -127,13 +136,14 @@ int do_SYNC_SIGNAL(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SYNC_WAIT(struct ctx *c, const struct op *op, struct err *e)
 {
-	uint32_t want = (uint32_t)op->a[0].u, v = 0;
+	uint32_t want = (uint32_t)op->a[0].u, m[2] = { 0, 0 }, v;
 	ssize_t r;
 	do
-		r = recv(c->sync_fd, &v, sizeof v, 0);
+		r = recv(c->sync_fd, m, sizeof m, 0);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return fail_errno(e, "%s", point_name(want));
+	v = m[0];
 	if (r == sizeof v && v == SYNC_PEER_FAILED) {
 		fail(e, EPIPE, "%s: peer failed", point_name(want));
 		e->reported = 1;
@@ -146,9 +156,58 @@ int do_SYNC_WAIT(struct ctx *c, const struct op *op, struct err *e)
 		e->bare = 1;
 		return -EPIPE;
 	}
-	if (r != sizeof v || v != want)
+	if (r != (ssize_t)(c->is_child ? sizeof m : sizeof v) || v != want)
 		return fail(e, EPROTO, "%s: got %u", point_name(want), v);
+	if (c->is_child)
+		c->host_pid = (pid_t)m[1];
 	return 0;
+}
+
+static const char *caller_point_name(uint64_t p)
+{
+	return p == CALLER_CREATE_RUNTIME ? "createRuntime" : NULL;
+}
+
+/* sync_caller: tell the caller where P stands, then wait for its one-byte verdict */
+int do_SYNC_CALLER(struct ctx *c, const struct op *op, struct err *e)
+{
+	const char *name = caller_point_name(op->a[0].u);
+	char line[96], b = 0;
+	ssize_t r;
+	if (!name)
+		return fail(e, EINVAL, "point %llu", (unsigned long long)op->a[0].u);
+	if (c->control_fd < 0)
+		return fail(e, EBADF, "%s: no control fd", name);
+	snprintf(line, sizeof line, "{\"type\":\"sync\",\"point\":\"%s\",\"pid\":%d}\n", name, (int)c->child);
+	report_line(c->report_fd, line);
+	do
+		r = read(c->control_fd, &b, 1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return fail_errno(e, "%s: control fd", name);
+	if (r == 1 && b == '0')
+		return 0;
+	fail(e, ECANCELED, "%s: the caller aborted", name);
+	e->bare = 1;
+	return -ECANCELED;
+}
+
+/* write_child_proc: a file of C's own /proc directory, named by one component */
+int do_WRITE_CHILD_PROC(struct ctx *c, const struct op *op, struct err *e)
+{
+	const char *file = op->a[0].s;
+	char path[64];
+	if (!file[0] || strchr(file, '/') || !strcmp(file, ".") || !strcmp(file, ".."))
+		return fail(e, EINVAL, "%s: not a file name", file);
+	if (c->child <= 0)
+		return fail(e, ESRCH, "%s: no child yet", file);
+	/* SECURITY: procfs writes only through a /proc proven to be procfs */
+	int r = proc_verify(e);
+	if (r < 0)
+		return r;
+	if (snprintf(path, sizeof path, "/proc/%d/%s", (int)c->child, file) >= (int)sizeof path)
+		return fail(e, ENAMETOOLONG, "%s", file);
+	return write_whole(path, op->a[1].s, op->a[1].n, e);
 }
 
 /* teardown: ENOENT is success; a cgroup may report EBUSY for a moment after its last task */

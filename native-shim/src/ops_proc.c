@@ -1,13 +1,18 @@
 /* ops_proc.c — C's process-attribute ops: identity, limits, credentials, capabilities,
- * seccomp, fds and the final execve. Each is one syscall (or one per bit) with the plan's
+ * seccomp, fds, hooks and the final execve. Each is one syscall (or one per bit) with the plan's
  * arguments; nothing here chooses a value. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "shim.h"
 #include "sys.h"
@@ -134,9 +139,9 @@ int do_CHDIR(struct ctx *c, const struct op *op, struct err *e)
 /* close_fds: every fd ≥ first goes, except the shim's own (all O_CLOEXEC, gone at execve) */
 int do_CLOSE_FDS(struct ctx *c, const struct op *op, struct err *e)
 {
-	int keep[4] = { c->report_fd, c->sync_fd, c->root_fd, c->fifo_fd }, n = 4;
+	int keep[5] = { c->report_fd, c->sync_fd, c->root_fd, c->fifo_fd, c->console_fd }, n = 5;
 	unsigned lo = (unsigned)op->a[0].u;
-	for (int i = 1; i < n; i++)   /* insertion sort of four */
+	for (int i = 1; i < n; i++)   /* insertion sort of five */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
 			keep[j] = keep[j - 1];
@@ -188,4 +193,93 @@ int do_EXECVE(struct ctx *c, const struct op *op, struct err *e)
 			err = EACCES;
 	}
 	return fail(e, err, "%s", file);
+}
+
+/* hook_feed: the state bytes go to the hook's stdin while it runs; a hook that does not read
+ * them, or exits early, must not block or kill C (EPIPE is ignored: SIGPIPE is ignored here) */
+static void hook_feed(int *wfd, const char **p, size_t *left)
+{
+	ssize_t w = write(*wfd, *p, *left);
+	if (w > 0)
+		*p += w, *left -= (size_t)w;
+	if ((w < 0 && errno != EAGAIN && errno != EINTR) || !*left) {
+		close(*wfd);
+		*wfd = -1;
+	}
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+int do_RUN_HOOK(struct ctx *c, const struct op *op, struct err *e)
+{
+	const char *path = op->a[0].s;
+	uint32_t timeout = (uint32_t)op->a[5].u;
+	size_t cap = (size_t)op->a[3].n + op->a[4].n + 16;
+	char *state = malloc(cap);
+	int pfd[2], status = 0, r = 0;
+	if (c->host_pid <= 0)
+		return fail(e, ESRCH, "%s: no pid from CHILD_MAY_RUN before this op", path);
+	if (!state)
+		return fail(e, ENOMEM, "%s: state", path);
+	int n = snprintf(state, cap, "%s%d%s", op->a[3].s, (int)c->host_pid, op->a[4].s);
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		free(state);
+		return fail_errno(e, "%s: pipe", path);
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (dup2(pfd[0], 0) == 0)
+			execve(path, op->a[1].sv, op->a[2].sv);
+		_exit(127);
+	}
+	close(pfd[0]);
+	if (pid < 0) {
+		close(pfd[1]);
+		return fail_errno(e, "%s: fork", path);
+	}
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	sigaction(SIGPIPE, &ign, &old);
+	fcntl(pfd[1], F_SETFL, O_NONBLOCK);
+	const char *p = state;
+	size_t left = (size_t)n;
+	long deadline = now_ms() + timeout;
+	/* ORDER: feed and wait together; the deadline covers both */
+	while (pidfd >= 0) {
+		struct pollfd f[2] = { { pidfd, POLLIN, 0 }, { pfd[1], POLLOUT, 0 } };
+		long rest = deadline - now_ms();
+		int k = poll(f, 2, timeout ? (int)(rest > 0 ? rest : 0) : -1);
+		if (k == 0) {
+			kill(pid, SIGKILL);
+			r = fail(e, ETIMEDOUT, "%s: after %u ms", path, timeout);
+			break;
+		}
+		if (k > 0 && f[1].revents)
+			hook_feed(&pfd[1], &p, &left);
+		if (k > 0 && f[0].revents)
+			break;
+	}
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (pidfd >= 0) {
+		close(pidfd);
+	} else {
+		r = fail_errno(e, "%s: pidfd_open", path);
+		kill(pid, SIGKILL);
+	}
+	free(state);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGPIPE, &old, NULL);
+	if (r < 0 || status == 0)
+		return r;
+	fail(e, ECANCELED, WIFEXITED(status) ? "%s: exit status %d" : "%s: killed by signal %d", path,
+	     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	e->bare = 1;
+	return -ECANCELED;
 }

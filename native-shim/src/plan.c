@@ -250,19 +250,22 @@ static int decode(const uint8_t *buf, size_t len, struct plan *p, struct err *e)
 	return 0;
 }
 
-/* plan_check_lanes: the process model of create/run (§2) — exactly one host-lane clone,
- * and no container op before it (C applies only the container ops after clone) */
-int plan_check_lanes(const struct plan *p, struct err *e)
+/* plan_check_lanes: the process model (§2–§3). create/run: exactly one host-lane clone and
+ * no container op before it (C applies only the container ops after clone); host mode:
+ * no clone and no container op at all */
+int plan_check_lanes(const struct plan *p, int clones_wanted, struct err *e)
 {
 	int clones = 0;
 	for (uint32_t i = 0; i < p->count; i++) {
 		const struct op *op = &p->ops[i];
+		if (op->def->code == OP_CLONE && !clones_wanted)
+			return fail(e, EINVAL, "op %u: host mode takes no clone", i);
 		if (op->lane == LANE_CONTAINER && !clones)
 			return fail(e, EINVAL, "op %u %s: container op before clone", i, op->def->name);
 		if (op->def->code == OP_CLONE && (op->lane != LANE_HOST || clones++))
 			return fail(e, EINVAL, "op %u: clone must be a single host op", i);
 	}
-	if (!clones)
+	if (!clones && clones_wanted)
 		return fail(e, EINVAL, "%s", "create and run need a clone op");
 	return 0;
 }

@@ -49,6 +49,7 @@ static const struct { int n; const char *name; } errnames[] = {
 	{ ENAMETOOLONG, "ENAMETOOLONG" }, { ENOSYS, "ENOSYS" }, { ENOTEMPTY, "ENOTEMPTY" },
 	{ ELOOP, "ELOOP" }, { EOPNOTSUPP, "EOPNOTSUPP" }, { ECONNRESET, "ECONNRESET" },
 	{ ENOTBLK, "ENOTBLK" }, { EUSERS, "EUSERS" }, { EPROTO, "EPROTO" },
+	{ ECANCELED, "ECANCELED" }, { ETIMEDOUT, "ETIMEDOUT" }, { ECONNREFUSED, "ECONNREFUSED" },
 };
 
 const char *errname(int errnum)
@@ -101,10 +102,10 @@ void report_error(int fd, long step, const struct op *op, const struct err *e)
 {
 	char msg[640], qmsg[1400], line[1700];
 	const char *name = op ? op->def->name : "planc-shim";
-	if (e->bare)
-		snprintf(msg, sizeof msg, "%s %s", name, e->what);
 	if (e->bare && !op)   /* a plan-level failure: the rule alone, e.g. "bad magic" */
 		snprintf(msg, sizeof msg, "%s", e->what);
+	else if (e->bare)
+		snprintf(msg, sizeof msg, "%s %s", name, e->what);
 	else if (e->what[0])
 		snprintf(msg, sizeof msg, "%s %s: %s", name, e->what, strerror(e->errnum));
 	else

@@ -11,6 +11,7 @@
 #define FLAG(table, name, value) FLAG_##table(name, value)
 #define FLAG_lane(n, v) n = v,
 #define FLAG_sync(n, v) n = v,
+#define FLAG_caller_sync(n, v) n = v,
 #define FLAG_src_kind(n, v) n = v,
 #define FLAG_path_flags(n, v) n = v,
 #define FLAG_mount_flags(n, v)
@@ -77,7 +78,7 @@ struct err {
 	char what[480];
 };
 
-enum mode { MODE_CREATE, MODE_RUN, MODE_TEARDOWN };
+enum mode { MODE_CREATE, MODE_RUN, MODE_TEARDOWN, MODE_HOST };
 
 struct ctx {
 	enum mode mode;
@@ -88,6 +89,10 @@ struct ctx {
 	pid_t child;
 	int root_fd;         /* from open_root */
 	int fifo_fd;         /* from exec_fifo_open */
+	int control_fd;      /* P: the caller's pipe that sync_caller reads, or -1 */
+	int console_fd;      /* P: the console_listen socket; C: the console_connect socket */
+	const struct op *console_op;   /* P: the console_listen op, named if the proxy fails */
+	pid_t host_pid;      /* C: its pid in P's pid namespace, sent with CHILD_MAY_RUN */
 	sigset_t child_mask; /* the signal mask C restores right after clone */
 };
 
@@ -99,7 +104,7 @@ struct ctx {
 /* plan.c */
 int plan_read(int fd, uint8_t **buf, size_t *len, struct err *e);
 int plan_decode(const uint8_t *buf, size_t len, struct plan *p, struct err *e);
-int plan_check_lanes(const struct plan *p, struct err *e);
+int plan_check_lanes(const struct plan *p, int clones_wanted, struct err *e);
 void plan_print(int fd, const struct plan *p);
 const char *lane_name(unsigned lane);
 
@@ -110,6 +115,11 @@ void report_error(int fd, long step, const struct op *op, const struct err *e);
 void report_line(int fd, const char *line);
 size_t json_str(char *out, size_t cap, const char *s, size_t n);
 const char *errname(int errnum);
+
+/* run.c: run mode after "created" */
+void run_signals(sigset_t *set);
+int run_wait(struct ctx *c, const struct plan *p);
+int apply_teardown(struct ctx *c, const struct plan *p, int report);
 
 /* ops_root.c: the in-root resolver, shared with the ops that need it */
 int resolve_in_root(struct ctx *c, const char *path, int flags, struct err *e);

@@ -64,12 +64,15 @@ function planFd(bytes) {
 }
 
 // runShim: resolves once the shim has exited and (unless detached) its stdio is closed
-function runShim(mode, bytes, { extraFds = [], onRecord, onStdout, detached = false } = {}) {
+// control: fd 5 is the caller's control socket (written from onRecord via p.stdio[5]);
+// wrap: a command line the shim runs under (the pty helper), whose stdin is then a pipe
+function runShim(mode, bytes, { extraFds = [], onRecord, onStdout, detached = false, control = false, wrap = null } = {}) {
   return new Promise((resolve, reject) => {
     const fd = planFd(bytes);
-    const args = mode === 'decode' ? ['decode', '3'] : [mode, '3', '4'];
-    const stdio = ['ignore', 'pipe', 'pipe', fd, mode === 'decode' ? 'ignore' : 'pipe', ...extraFds];
-    const p = spawn(shim, args, { stdio });
+    const args = mode === 'decode' ? ['decode', '3'] : [mode, '3', '4', ...(control ? ['5'] : [])];
+    const stdio = [wrap ? 'pipe' : 'ignore', 'pipe', 'pipe', fd, mode === 'decode' ? 'ignore' : 'pipe',
+      ...(control ? ['pipe'] : []), ...extraFds];
+    const p = wrap ? spawn(wrap[0], [...wrap.slice(1), shim, ...args], { stdio }) : spawn(shim, args, { stdio });
     fs.closeSync(fd);
     const res = { pid: p.pid, stdout: '', stderr: '', records: [], code: null, signal: null };
     let pending = '';
@@ -120,11 +123,12 @@ const NS = (...names) => names.reduce((a, n) => a | F[`CLONE_NEW${n}`], 0);
 const MS = (...names) => names.reduce((a, n) => a | F[`MS_${n}`], 0);
 
 // the minimal container: the sequence of docs/plan-format.md §2 with a shell at the end
-function containerPlan({ script, fifo, flags = NS('NS', 'PID', 'UTS'), extraHost = [], extraContainer = [], afterPivot = [], teardown = [], execve }) {
+function containerPlan({ script, fifo, flags = NS('NS', 'PID', 'UTS'), extraHost = [], hostAfterClone = [], extraContainer = [], afterPivot = [], teardown = [], execve }) {
   return [
     ['host', 'mkfifo', fifo, 0o622],
     ...extraHost,
     ['host', 'clone', flags],
+    ...hostAfterClone,
     ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
     ['host', 'sync_wait', F.SYNC_CHILD_READY],
     ['container', 'sync_wait', F.SYNC_CHILD_MAY_RUN],
@@ -471,13 +475,13 @@ test('in-root paths: absolute and relative symlinks pointing outside stay inside
   }
 }, { root: true });
 
-async function failingPlan(failing, { atContainer }) {
+async function failingPlan(failing, { atContainer, flags = NS('NS', 'PID'), ...opts }) {
   const pidFile = path.join(work, `child.pid.${seq}`);
   const cg = path.join(work, `made-by-host-lane.${seq}`);
   fs.writeFileSync(pidFile, '');
   const ops = [
     ['host', 'mkdir', cg, 0o755],
-    ['host', 'clone', NS('NS', 'PID')],
+    ['host', 'clone', flags],
     ['host', 'write_child_pid', pidFile],
     ...(atContainer ? [] : [failing]),
     ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
@@ -490,7 +494,7 @@ async function failingPlan(failing, { atContainer }) {
     ['container', 'execve', '/bin/true', ['true'], [], []],
     ['teardown', 'rmdir', cg],
   ];
-  const r = await runShim('create', encode(ops));
+  const r = await runShim('create', encode(ops), opts);
   const pid = Number(fs.readFileSync(pidFile, 'utf8'));
   return { r, pid, cg, step: ops.indexOf(failing) };
 }
@@ -546,6 +550,224 @@ test('teardown mode applies every teardown op past failures and reports each', a
   assert.equal(r.records[0].errname, 'ENOTEMPTY');
   assert.equal(fs.existsSync(d), false);
   assert.equal(fs.existsSync(path.join(work, 'never')), false, 'host ops do not run in teardown');
+}, { root: true });
+
+// ---- host mode, the caller's sync point, /proc writes, hooks, consoles ----
+
+test('host mode applies the host lane in order and stops at the first failure', async () => {
+  const a = path.join(work, 'host-a'), b = path.join(work, 'host-b'), d = path.join(work, 'host-dir');
+  fs.writeFileSync(a, ''); fs.writeFileSync(b, '');
+  const ok = await runShim('host', encode([['host', 'write_file', a, 'FROZEN'], ['host', 'mkdir', d, 0o700]]));
+  assert.equal(ok.code, 0, JSON.stringify(ok.records));
+  assert.deepEqual(ok.records, [], 'host mode reports nothing on success');
+  assert.equal(fs.readFileSync(a, 'utf8'), 'FROZEN');
+  assert.ok(fs.statSync(d).isDirectory());
+  const bad = await runShim('host', encode([
+    ['host', 'write_file', a, 'THAWED'],
+    ['host', 'write_file', path.join(work, 'no-such', 'freezer.state'), 'x'],
+    ['host', 'write_file', b, 'never'],
+  ]));
+  assert.equal(bad.code, 1);
+  assert.equal(bad.records.length, 1);
+  assert.equal(bad.records[0].step, 1);
+  assert.equal(bad.records[0].errname, 'ENOENT');
+  assert.equal(fs.readFileSync(a, 'utf8'), 'THAWED');
+  assert.equal(fs.readFileSync(b, 'utf8'), '', 'nothing after the failing op');
+}, { root: true });
+
+for (const [name, extra, rule] of [
+  ['a clone', ['host', 'clone', 0], /op 1: host mode takes no clone/],
+  ['a container op', ['container', 'chdir', '/'], /op 1 chdir: container op before clone/],
+]) {
+  test(`host mode refuses a plan with ${name} before applying anything`, async () => {
+    const dir = path.join(work, `never-made-${seq}`);
+    const r = await runShim('host', encode([['host', 'mkdir', dir, 0o755], extra]));
+    assert.equal(r.code, 1);
+    assert.equal(r.records.length, 1);
+    assert.equal(r.records[0].step, -1);
+    assert.match(r.records[0].message, rule);
+    assert.equal(fs.existsSync(dir), false);
+  }, { root: true });
+}
+
+test('sync_caller: the caller sees the point and C\'s pid; "0" on the control fd goes on', async () => {
+  const fifo = path.join(work, 'exec.fifo.caller');
+  const plan = encode(containerPlan({ fifo, script: 'exit 0', hostAfterClone: [['host', 'sync_caller', F.CALLER_CREATE_RUNTIME]] }));
+  const r = await runShim('run', plan, {
+    control: true,
+    onRecord: (rec, p) => {
+      if (rec.type === 'sync') p.stdio[5].write('0');
+      if (rec.type === 'created') start(fifo);
+    },
+  });
+  assert.equal(r.code, 0, JSON.stringify(r.records));
+  assert.deepEqual(r.records.map((x) => x.type), ['sync', 'created', 'exited']);
+  assert.deepEqual(r.records[0], { type: 'sync', point: 'createRuntime', pid: r.records[1].pid });
+}, { root: true });
+
+for (const [how, answer] of [['"1"', (s) => s.write('1')], ['EOF', (s) => s.end()]]) {
+  test(`sync_caller: ${how} on the control fd fails that step, kills C, applies teardown`, async () => {
+    const failing = ['host', 'sync_caller', F.CALLER_CREATE_RUNTIME];
+    const { r, pid, cg, step } = await failingPlan(failing, {
+      atContainer: false, control: true, onRecord: (rec, p) => { if (rec.type === 'sync') answer(p.stdio[5]); },
+    });
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.records.map((x) => x.type), ['sync', 'error']);
+    assert.equal(r.records[0].pid, pid);
+    assert.deepEqual(r.records[1], {
+      type: 'error', step, lane: 'host', op: 'sync_caller', errno: 125, errname: 'ECANCELED',
+      message: 'sync_caller createRuntime: the caller aborted',
+    });
+    assert.ok(pid > 0 && zombieOrGone(pid), 'child killed and reaped');
+    assert.equal(fs.existsSync(cg), false, 'teardown lane ran');
+  }, { root: true });
+}
+
+test('sync_caller without a control fd fails with EBADF', async () => {
+  const { r, step } = await failingPlan(['host', 'sync_caller', F.CALLER_CREATE_RUNTIME], { atContainer: false });
+  assert.equal(r.code, 1);
+  assert.equal(r.records.length, 1);
+  assert.equal(r.records[0].step, step);
+  assert.equal(r.records[0].errname, 'EBADF');
+}, { root: true });
+
+test('write_child_proc writes C\'s own /proc file before it runs', async () => {
+  const fifo = path.join(work, 'exec.fifo.proc');
+  const plan = encode(containerPlan({
+    fifo, script: 'cat /proc/self/oom_score_adj', hostAfterClone: [['host', 'write_child_proc', 'oom_score_adj', '500']],
+  }));
+  const r = await runShim('run', plan, { onRecord: (rec) => { if (rec.type === 'created') start(fifo); } });
+  assert.equal(r.code, 0, JSON.stringify(r.records));
+  assert.equal(r.stdout.trim(), '500');
+}, { root: true });
+
+test('write_child_proc refuses a file name with a slash', async () => {
+  const { r, step } = await failingPlan(['host', 'write_child_proc', '../1/oom_score_adj', '0'], { atContainer: false });
+  assert.equal(r.code, 1);
+  assert.equal(r.records.length, 1);
+  assert.equal(r.records[0].step, step);
+  assert.equal(r.records[0].errname, 'EINVAL');
+}, { root: true });
+
+test('run_hook: stdin is prefix + C\'s pid as the caller sees it + suffix; argv and env reach the hook', async () => {
+  const fifo = path.join(work, 'exec.fifo.hook');
+  const out = path.join(work, 'hook.out');
+  const hook = ['container', 'run_hook', '/bin/sh', ['sh', '-c', 'cat > "$OUT"; echo "$0 $1" >> "$OUT"', 'hk', 'a1'],
+    [`OUT=${out}`], '{"pid":', ',"status":"creating"}', 5000];
+  const plan = encode(containerPlan({ fifo, script: 'echo $$', extraContainer: [hook] }));
+  const r = await runShim('run', plan, { onRecord: (rec) => { if (rec.type === 'created') start(fifo); } });
+  assert.equal(r.code, 0, JSON.stringify(r.records));
+  assert.equal(r.stdout.trim(), '1', 'C is pid 1 of its own namespace ...');
+  const pid = r.records[0].pid;
+  assert.ok(pid > 1);
+  assert.equal(fs.readFileSync(out, 'utf8'), `{"pid":${pid},"status":"creating"}hk a1\n`, '... and the hook got its host pid');
+}, { root: true });
+
+test('run_hook: a hook past its timeout is killed (ETIMEDOUT); a failing hook names its status', async () => {
+  const pidf = path.join(work, 'hook.pid');
+  // the hook writes its pid as the host sees it (the ppid of cut, read from the host's /proc)
+  const slow = ['container', 'run_hook', '/bin/sh', ['sh', '-c', `cut -d' ' -f4 /proc/self/stat > ${pidf}; exec sleep 10`], [], '', '', 200];
+  const t0 = Date.now();
+  const { r, step } = await failingPlan(slow, { atContainer: true });
+  const took = Date.now() - t0;
+  assert.equal(r.code, 1);
+  assert.equal(r.records.length, 1);
+  assert.equal(r.records[0].step, step);
+  assert.equal(r.records[0].errname, 'ETIMEDOUT');
+  assert.match(r.records[0].message, /^run_hook \/bin\/sh: after 200 ms: /);
+  assert.ok(took >= 200 && took < 3000, `took ${took} ms`);
+  const hookPid = Number(fs.readFileSync(pidf, 'utf8'));
+  assert.ok(hookPid > 0 && zombieOrGone(hookPid), 'the hook was killed');
+
+  const failing = ['container', 'run_hook', '/bin/sh', ['sh', '-c', 'exit 3'], [], '', '', 0];
+  const f = await failingPlan(failing, { atContainer: true });
+  assert.equal(f.r.code, 1);
+  assert.deepEqual(f.r.records[0], {
+    type: 'error', step: f.step, lane: 'container', op: 'run_hook', errno: 125, errname: 'ECANCELED',
+    message: 'run_hook /bin/sh: exit status 3',
+  });
+}, { root: true });
+
+// the container side of a console: a fresh devpts in the root and /dev/ptmx pointing into it
+const devpts = [
+  ['container', 'mount_in_root', 'devpts', F.SRC_STRING, '/dev/pts', 'devpts', MS('NOSUID', 'NOEXEC'), 'newinstance,ptmxmode=0666,mode=0620', F.PATH_CREATE],
+  ['container', 'symlink_in_root', 'pts/ptmx', '/dev/ptmx'],
+];
+const helper = path.join(repo, 'build/pty-helper');
+const cleanDev = () => { for (const p of ['dev/pts', 'dev/ptmx']) fs.rmSync(path.join(rootfs, p), { recursive: true, force: true }); };
+
+test('console: create sends the pty master to the console socket; it drives the container', async () => {
+  const fifo = path.join(work, 'exec.fifo.tty');
+  const sock = path.join(work, 'console.sock');
+  const server = spawn(helper, ['serve', sock, 'echo $((40+2))\n'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  server.stdout.on('data', (d) => { out += d; });
+  const closed = new Promise((res) => server.on('close', res));
+  try {
+    assert.ok(await waitFor(() => out.includes('listening')), 'server up');
+    const plan = encode(containerPlan({
+      fifo, script: 'tty; stty size; read l; eval "$l"',
+      extraContainer: [['container', 'console_connect', sock], ...devpts],
+      afterPivot: [['container', 'console_setup', '/dev/ptmx', 24, 80]],
+    }));
+    const r = await runShim('create', plan, { detached: true });
+    assert.equal(r.code, 0, JSON.stringify(r.records));
+    assert.match(out, /name=\/dev\/ptmx\n/);
+    assert.equal(await start(fifo), '0');
+    await Promise.race([closed, new Promise((res) => setTimeout(res, 5000))]);
+    const lines = out.split(/\r?\n/);
+    assert.ok(lines.includes('/dev/pts/0'), out);
+    assert.ok(lines.includes('24 80'), out);
+    assert.ok(lines.includes('42'), out);
+    assert.ok(zombieOrGone(r.records[0].pid));
+  } finally {
+    server.kill('SIGKILL');
+    fs.rmSync(fifo, { force: true });
+    cleanDev();
+  }
+}, { root: true });
+
+test('console: run proxies a raw terminal both ways, with its size and SIGWINCH, and restores it', async () => {
+  const fifo = path.join(work, 'exec.fifo.proxy');
+  const sock = path.join(work, 'proxy.sock');
+  const plan = encode(containerPlan({
+    fifo, script: 'tty; stty size; echo ready; read x; stty size; echo got:$x; exit 5',
+    extraHost: [['host', 'console_listen', sock]],
+    extraContainer: [['container', 'console_connect', sock], ...devpts],
+    afterPivot: [['container', 'console_setup', '/dev/ptmx', 0, 0]],
+    teardown: [['teardown', 'unlink', sock]],
+  }));
+  let resized = false, typed = false;
+  try {
+    const r = await runShim('run', plan, {
+      wrap: [helper, 'pty', '30', '100', '40', '120'],
+      onRecord: (rec, p) => {
+        if (rec.type === 'created') {
+          assert.equal(fs.statSync(sock).mode & 0o777, 0o600);
+          start(fifo);
+        }
+        void p;
+      },
+      onStdout: (s, p) => {
+        if (!resized && s.includes('ready')) { resized = true; p.kill('SIGUSR1'); }
+        if (!typed && s.includes('[resized]')) { typed = true; p.stdin.write('hello\n'); }
+      },
+    });
+    const lines = r.stdout.split(/\r?\n/);
+    assert.equal(r.code, 5, r.stdout + r.stderr);
+    assert.deepEqual(r.records.map((x) => x.type), ['created', 'exited']);
+    assert.deepEqual(r.records[1], { type: 'exited', status: 5 });
+    assert.ok(lines.includes('/dev/pts/0'), r.stdout);
+    assert.ok(lines.includes('30 100'), 'initial size copied');
+    assert.ok(lines.includes('40 120'), 'SIGWINCH copied');
+    assert.ok(lines.includes('got:hello'), 'stdin reached the container');
+    assert.ok(lines.includes('[icanon=1]'), 'the terminal was restored');
+    assert.equal(fs.existsSync(sock), false, 'teardown removed the socket');
+  } finally {
+    fs.rmSync(fifo, { force: true });
+    fs.rmSync(sock, { force: true });
+    cleanDev();
+  }
 }, { root: true });
 
 // ---- runner ----

@@ -65,7 +65,8 @@ function build(Command: typeof import('commander').Command, setExit: (code: numb
     .option('--pid-file <path>', 'specify the file to write the process id to')
     .option('--no-pivot', 'do not use pivot root to jail process inside rootfs')
     .option('--no-new-keyring', 'do not create a new session keyring for the container')
-    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container', '0');
+    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container', '0')
+    .option('--plan-digest <digest>', 'refuse to create the container unless its plan has this digest');
 
   creation(program.command('run').description('create and run a container'))
     .option('-d, --detach', 'detach from the container\'s process')
@@ -93,10 +94,45 @@ function build(Command: typeof import('commander').Command, setExit: (code: numb
 
   program.command('kill').description('kill sends the specified signal (default: SIGTERM) to the container\'s init process')
     .argument('<container-id>').argument('[signal]')
-    .option('-a, --all', 'send the specified signal to all processes inside the container (not supported yet)')
-    .action(async (id: string, sig: string | undefined) => {
+    .option('-a, --all', 'send the specified signal to all processes inside the container')
+    .action(async (id: string, sig: string | undefined, o) => {
       const g = await globals(program);
-      (await import('./commands/kill.js')).killCommand(id, sig, g);
+      (await import('./commands/kill.js')).killCommand(id, sig, o, g);
+    });
+
+  const many = (v: string, prev: string[] = []): string[] => [...prev, v];
+  program.command('exec').description('execute new process inside the container')
+    .argument('<container-id>').argument('[command...]')
+    .option('--console-socket <path>', 'path to an AF_UNIX socket which will receive the pty master')
+    .option('--cwd <dir>', 'current working directory in the container')
+    .option('-e, --env <var>', 'set environment variables', many)
+    .option('-t, --tty', 'allocate a pseudo-TTY')
+    .option('-u, --user <uid[:gid]>', 'UID (format: <uid>[:<gid>])')
+    .option('-g, --additional-gids <gid>', 'additional gids', many)
+    .option('-p, --process <path>', 'path to the process.json')
+    .option('-d, --detach', 'detach from the container\'s process')
+    .option('--pid-file <path>', 'specify the file to write the process id to')
+    .option('-c, --cap <cap>', 'add a capability to the bounding set for the process', many)
+    .option('--no-new-privs', 'set the no new privileges value for the process')
+    .passThroughOptions()
+    .action(async (id: string, command: string[], o) => {
+      const g = await globals(program);
+      setExit(await failedAs('exec', async () => (await import('./commands/exec.js')).execCommand(id, command, o, g)));
+    });
+
+  for (const action of ['pause', 'resume'] as const) {
+    program.command(action).description(action === 'pause' ? 'pause suspends all processes inside the container' : 'resumes all processes that have been previously paused')
+      .argument('<container-id>')
+      .action(async (id: string) => { const g = await globals(program); await (await import('./commands/pause.js')).pauseCommand(action, id, g); });
+  }
+
+  program.command('ps').description('ps displays the processes running inside a container')
+    .argument('<container-id>').argument('[ps-options...]')
+    .option('-f, --format <format>', 'select one of: table or json', 'table')
+    .passThroughOptions()
+    .action(async (id: string, psArgs: string[], o) => {
+      const g = await globals(program);
+      (await import('./commands/ps.js')).psCommand(id, psArgs, o, g);
     });
 
   program.command('delete').description('delete any resources held by the container often used with detached container')

@@ -4,15 +4,29 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { HostFacts } from './facts.js';
 import { userHome } from './rootfs.js';
 
-export interface RuntimeOptions { no_pivot: boolean }
+export interface RuntimeOptions {
+  no_pivot: boolean;
+  no_new_keyring: boolean;
+  preserve_fds: number;
+  /** host path of the caller's console socket, or "" */
+  console_socket: string;
+  /** path of a socket the shim listens on to proxy a `run -t` terminal, or "" */
+  console_proxy: string;
+}
+export type PlanAction = 'create' | 'exec' | 'pause' | 'resume' | 'update';
 export interface ContextInput {
   id: string;
   bundle: string;
   stateDir: string;
+  action?: PlanAction;
   options?: Partial<RuntimeOptions>;
+  /** true when the orchestrator runs prestart/createRuntime hooks at sync_caller */
+  hooksCaller?: boolean;
   host: HostFacts;
-  /** config.json as parsed; only root.path and process.user.uid are read. */
+  /** config.json as parsed (the container's, for exec/update); only root.path and process.user.uid are read. */
   config: unknown;
+  /** exec and update: the running container's init pid and config */
+  container?: { pid: number; config: unknown };
 }
 
 type Json = { [k: string]: unknown };
@@ -29,13 +43,22 @@ export function buildContext(input: ContextInput): Uint8Array {
   const uid = obj(obj(obj(input.config).process).user).uid;
   const home = userHome(rootfsOf(bundle, input.config), typeof uid === 'number' ? uid : 0);
   const h = input.host;
+  const o = input.options ?? {};
   // Keys are written in one fixed order so that equal inputs give equal bytes (and equal plans).
   const record = {
     id: input.id,
     bundle,
     state_dir: input.stateDir,
     user_home: home,
-    options: { no_pivot: input.options?.no_pivot ?? false },
+    action: input.action ?? 'create',
+    options: {
+      no_pivot: o.no_pivot ?? false,
+      no_new_keyring: o.no_new_keyring ?? false,
+      preserve_fds: o.preserve_fds ?? 0,
+      console_socket: o.console_socket ?? '',
+      console_proxy: o.console_proxy ?? '',
+    },
+    hooks_caller: input.hooksCaller ?? false,
     host: {
       cgroup: {
         v1: h.cgroup.v1.map((x) => (x.name === undefined
@@ -47,6 +70,7 @@ export function buildContext(input: ContextInput): Uint8Array {
       cpuset: { cpus: h.cpuset.cpus, mems: h.cpuset.mems },
       proc_kcore: h.proc_kcore,
     },
+    ...(input.container ? { container: { pid: input.container.pid, config: input.container.config } } : {}),
   };
   return new TextEncoder().encode(JSON.stringify(record));
 }

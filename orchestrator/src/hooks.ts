@@ -1,24 +1,35 @@
-// Runs the OCI hooks that belong to the runtime namespace after the container process exists
-// (poststart, poststop), feeding each the container state on stdin. Hooks that must run inside
-// create (before pivot_root) need a plan sync point that does not exist yet; they are refused.
+// Runs the OCI hooks that belong to the runtime namespace (prestart and createRuntime at the plan's
+// sync_caller point, poststart, poststop), each fed the container state on stdin. Hooks the plan
+// does not give a place (no sync_caller, no run_hook op) are refused before anything is created.
 import { PlancError } from './errors.js';
 import type { State } from './state.js';
 
 export interface Hook { path: string; args?: string[]; env?: string[]; timeout?: number }
-type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
-const UNSUPPORTED: readonly HookKind[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer'];
+export type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
 
 export interface RuntimeHooks { poststart?: Hook[]; poststop?: Hook[] }
 
-function hooksOf(config: unknown, kind: HookKind): Hook[] {
+export function hooksOf(config: unknown, kind: HookKind): Hook[] {
   const h = (config as { hooks?: Record<string, unknown> } | null)?.hooks?.[kind];
   return Array.isArray(h) ? (h as Hook[]) : [];
 }
 
-/** Refuses, before anything is created, a config whose hooks planc cannot run at the right moment. */
-export function checkHooks(config: unknown): void {
-  for (const kind of UNSUPPORTED) {
-    if (hooksOf(config, kind).length > 0) throw new PlancError(`/hooks/${kind}: ${kind} hooks are not supported yet`);
+/** Whether prestart/createRuntime hooks exist: the planner is then asked for a sync_caller point. */
+export function wantsCallerHooks(config: unknown): boolean {
+  return hooksOf(config, 'prestart').length > 0 || hooksOf(config, 'createRuntime').length > 0;
+}
+
+/**
+ * Refuses, before anything is created, hooks the plan gives no place: runtime-namespace hooks
+ * need a sync_caller op, container-namespace hooks need run_hook ops (the planner's to emit).
+ */
+export function checkHooksPlanned(config: unknown, ops: readonly { op: string }[]): void {
+  const has = (name: string): boolean => ops.some((o) => o.op === name);
+  for (const kind of ['prestart', 'createRuntime'] as const) {
+    if (hooksOf(config, kind).length > 0 && !has('sync_caller')) throw new PlancError(`/hooks/${kind}: ${kind} hooks are not supported by this planner yet`);
+  }
+  for (const kind of ['createContainer', 'startContainer'] as const) {
+    if (hooksOf(config, kind).length > 0 && !has('run_hook')) throw new PlancError(`/hooks/${kind}: ${kind} hooks are not supported by this planner yet`);
   }
 }
 
@@ -61,7 +72,11 @@ function runHook(h: Hook, stdin: string): Promise<Ran> {
 
 /** Runs the hooks of one kind in order; the first failure throws with runc's wording. */
 export async function runHooks(all: RuntimeHooks | undefined, kind: 'poststart' | 'poststop', stdin: string): Promise<void> {
-  for (const [i, h] of (all?.[kind] ?? []).entries()) {
+  await runHookList(all?.[kind] ?? [], kind, stdin);
+}
+
+export async function runHookList(hooks: readonly Hook[], kind: HookKind, stdin: string): Promise<void> {
+  for (const [i, h] of hooks.entries()) {
     const r = await runHook(h, stdin);
     if (r.timedOut) throw new PlancError(`error running ${kind} hook #${i}: timeout after ${h.timeout}s`);
     if (r.code !== 0) {

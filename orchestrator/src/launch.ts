@@ -3,29 +3,62 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { debug, PlancError, warn } from './errors.js';
-import { checkHooks, hookState, runHooks, runtimeHooks } from './hooks.js';
+import { approvedDigests, checkPinned } from './pinning.js';
+import { checkHooksPlanned, hookState, hooksOf, runHookList, runHooks, runtimeHooks, wantsCallerHooks } from './hooks.js';
 import type { Globals } from './globals.js';
 import { containerStatus, forwardSignals, readExecFifo, writePidFile } from './lifecycle.js';
 import { planDigest } from './plan/render.js';
 import { preparePlan, readConfig, type Prepared } from './prepare.js';
-import { spawnShim, shimFailure } from './shim.js';
-import { createStateDir, removeStateDir, stateDir, validateId, writePlan, writeState, type State } from './state.js';
+import { formatShimError, spawnShim, shimFailure } from './shim.js';
+import { createStateDir, removeStateDir, stateDir, validateId, writeConfigCopy, writePlan, writeState, type State } from './state.js';
 import { procStartTime } from './status.js';
 
-export interface LaunchOptions { bundle?: string; pidFile?: string; consoleSocket?: string; noPivot?: boolean; keep?: boolean; preserveFds?: string }
+export interface LaunchOptions {
+  bundle?: string; pidFile?: string; consoleSocket?: string; noPivot?: boolean; keep?: boolean;
+  preserveFds?: string; planDigest?: string;
+  /** commander's reading of --no-new-keyring */
+  newKeyring?: boolean;
+}
 
-/** Checks and plans; throws before anything exists on the host. */
-export async function planFor(id: string, opts: LaunchOptions, g: Globals): Promise<Prepared> {
+/**
+ * Checks and plans; throws before anything exists on the host. Features that need the planner's
+ * help (a terminal, preserved fds, hooks) are checked against the plan itself, so a planner
+ * that does not plan them yet is refused rather than silently ignored.
+ */
+export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOptions, g: Globals): Promise<Prepared> {
   validateId(id);
+  if (g.systemdCgroup) throw new PlancError('--systemd-cgroup is not supported yet');
   if (existsSync(stateDir(g.root, id))) throw new PlancError('container with given ID already exists');
-  const proc = (readConfig(resolve(opts.bundle ?? '.')).parsed as { process?: { terminal?: unknown } }).process;
-  if (proc?.terminal === true && !opts.consoleSocket) {
-    throw new PlancError('/process/terminal: a terminal without --console-socket is not supported yet; set "terminal": false');
+  const bundle = resolve(opts.bundle ?? '.');
+  const config = readConfig(bundle).parsed;
+  const terminal = (config as { process?: { terminal?: unknown } }).process?.terminal === true;
+  if (terminal && !opts.consoleSocket && mode === 'create') {
+    throw new PlancError('cannot allocate tty if planc will detach without setting console socket');
   }
-  if (opts.consoleSocket) throw new PlancError('--console-socket is not supported yet');
-  if (opts.preserveFds !== undefined && opts.preserveFds !== '0') throw new PlancError('--preserve-fds is not supported yet');
-  checkHooks(readConfig(resolve(opts.bundle ?? '.')).parsed);
-  return preparePlan({ bundle: opts.bundle ?? '.', id, root: g.root, options: { no_pivot: opts.noPivot === true } });
+  if (!terminal && opts.consoleSocket) throw new PlancError('cannot use console socket if planc will not detach or allocate tty');
+  const preserveFds = Number(opts.preserveFds ?? '0');
+  if (!Number.isInteger(preserveFds) || preserveFds < 0) throw new PlancError(`invalid --preserve-fds ${opts.preserveFds}`);
+  const approved = approvedDigests(opts.planDigest);
+  const p = await preparePlan({
+    bundle, id, root: g.root, hooksCaller: wantsCallerHooks(config),
+    options: {
+      no_pivot: opts.noPivot === true,
+      no_new_keyring: opts.newKeyring === false,
+      preserve_fds: preserveFds,
+      console_socket: opts.consoleSocket ? resolve(opts.consoleSocket) : '',
+      console_proxy: terminal && !opts.consoleSocket ? join(stateDir(g.root, id), 'console.sock') : '',
+    },
+  });
+  const has = (name: string): boolean => p.ops.some((o) => o.op === name);
+  if (terminal && !has('console_setup')) {
+    throw new PlancError('/process/terminal: this planner does not plan a terminal yet; set "terminal": false');
+  }
+  if (preserveFds > 0 && !p.ops.some((o) => o.op === 'close_fds' && o.args.first === 3 + preserveFds)) {
+    throw new PlancError('--preserve-fds: this planner does not plan preserved fds yet');
+  }
+  checkHooksPlanned(config, p.ops);
+  checkPinned(planDigest(p.plan), approved);
+  return p;
 }
 
 /**
@@ -37,11 +70,27 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
   let keep = false;
   try {
     writePlan(dir, p.plan);
-    const shim = spawnShim(mode, p.plan);
+    writeConfigCopy(dir, p.configBytes);
+    let hookError: unknown = null;
+    // prestart then createRuntime, at the plan's sync_caller point: namespaces exist, init has not pivoted.
+    const onSync = async (rec: { point: string; pid: number }): Promise<boolean> => {
+      if (rec.point !== 'CALLER_CREATE_RUNTIME') return false;
+      const st = JSON.stringify({ ociVersion: '1.0.2-dev', id, status: 'creating', pid: rec.pid, bundle: p.bundle, annotations: annotationsOf(p.config).annotations ?? {} });
+      try {
+        await runHookList(hooksOf(p.config, 'prestart'), 'prestart', st);
+        await runHookList(hooksOf(p.config, 'createRuntime'), 'createRuntime', st);
+        return true;
+      } catch (e) { hookError = e; return false; }
+    };
+    const preserveFds = Number(opts.preserveFds ?? '0');
+    const shim = spawnShim(mode, p.plan, { preserveFds, onSync: p.ops.some((o) => o.op === 'sync_caller') ? onSync : undefined });
     const stopForwarding = mode === 'run' ? forwardSignals(shim.child) : () => {};
     try {
       const pid = await shim.created;
-      if (pid === null) throw new PlancError(shimFailure(await shim.exit, p.ops));
+      if (pid === null) {
+        const x = await shim.exit;
+        throw hookError ?? new PlancError(shimFailure(x, p.ops));
+      }
       const state: State = {
         ociVersion: '1.0.2-dev', id, pid, status: mode === 'run' ? 'running' : 'created', bundle: p.bundle, rootfs: p.rootfs,
         created: new Date().toISOString(), owner: '', planDigest: planDigest(p.plan),
@@ -61,15 +110,22 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
       try {
         await runHooks(state.hooks, 'poststart', hookState(state, 'running'));
       } catch (e) {
-        // runc: a failed poststart hook ends the container
-        shim.child.kill('SIGKILL');
+        // runc: a failed poststart hook ends the container. Only init is killed: the shim must
+        // live on to reap it and apply the teardown lane.
         try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
         await shim.exit;
         throw e;
       }
       const x = await shim.exit;
+      debug(`shim ${mode} ended: code ${x.code} signal ${x.signal} records ${JSON.stringify(x.records)}`);
       await runHooks(state.hooks, 'poststop', hookState(state, 'stopped')).catch((e: Error) => warn(e.message));
-      if (!x.records.some((r) => r.type === 'exited') && x.records.some((r) => r.type === 'error')) throw new PlancError(shimFailure(x, p.ops));
+      // An error before the process ran (execve itself failing) is the run's error, as in runc;
+      // a teardown error after it exited is only a warning: the exit status still stands.
+      const errors = x.records.filter((r) => r.type === 'error');
+      if (errors.some((r) => r.lane !== 'teardown') || !x.records.some((r) => r.type === 'exited')) {
+        if (errors.length > 0 || x.code !== 0) throw new PlancError(shimFailure(x, p.ops));
+      }
+      for (const r of errors) warn(formatShimError(r, p.ops));
       keep = opts.keep === true;
       return containerStatus(x);
     } finally {

@@ -2,7 +2,7 @@
 // Touches nothing on the host; any spec error comes back as a SpecErrors carrying JSON Pointers.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildContext, rootfsOf, type RuntimeOptions } from './context.js';
+import { buildContext, rootfsOf, type PlanAction, type RuntimeOptions } from './context.js';
 import { PlancError } from './errors.js';
 import { gatherHostFacts, type HostFacts } from './facts.js';
 import { loadPlanner, type SpecError } from './planner.js';
@@ -22,8 +22,9 @@ export interface PrepareInput {
   root: string;
   hostFactsFile?: string;
   options?: Partial<RuntimeOptions>;
+  hooksCaller?: boolean;
 }
-export interface Prepared { bundle: string; config: unknown; rootfs: string; plan: Uint8Array; ops: PlanOp[] }
+export interface Prepared { bundle: string; config: unknown; configBytes: Uint8Array; rootfs: string; plan: Uint8Array; ops: PlanOp[] }
 
 export function readConfig(bundle: string): { bytes: Uint8Array; parsed: unknown } {
   const path = join(bundle, 'config.json');
@@ -49,13 +50,24 @@ function loadFacts(file?: string): HostFacts {
 
 export async function preparePlan(input: PrepareInput): Promise<Prepared> {
   const bundle = resolve(input.bundle);
-  const { bytes, parsed } = readConfig(bundle);
+  return planWith({ ...input, bundle, ...readConfig(bundle) });
+}
+
+/**
+ * Plans from given config bytes: the stored config of an existing container for pause/resume,
+ * or an exec process / update resources, whose errors then point into those bytes.
+ */
+export async function planWith(input: PrepareInput & {
+  bytes: Uint8Array; parsed: unknown; action?: PlanAction; container?: { pid: number; config: unknown };
+}): Promise<Prepared> {
+  const bundle = resolve(input.bundle);
+  const { bytes, parsed } = input;
   const context = buildContext({
-    id: input.id, bundle, stateDir: stateDir(input.root, input.id),
-    options: input.options, host: loadFacts(input.hostFactsFile), config: parsed,
+    id: input.id, bundle, stateDir: stateDir(input.root, input.id), action: input.action, container: input.container,
+    options: input.options, hooksCaller: input.hooksCaller, host: loadFacts(input.hostFactsFile), config: parsed,
   });
   const planner = await loadPlanner();
   const r = planner.plan(bytes, context);
   if (!r.ok) throw new SpecErrors(r.errors);
-  return { bundle, config: parsed, rootfs: rootfsOf(bundle, parsed), plan: r.plan, ops: decodePlan(r.plan) };
+  return { bundle, config: parsed, configBytes: bytes, rootfs: rootfsOf(bundle, parsed), plan: r.plan, ops: decodePlan(r.plan) };
 }

@@ -5,12 +5,21 @@ import type { Readable, Writable } from 'node:stream';
 import type { PlanOp } from './plan/decode.js';
 import { shimPath } from './paths.js';
 
-export type ShimMode = 'create' | 'run' | 'teardown';
+export type ShimMode = 'create' | 'run' | 'teardown' | 'host';
 export type ShimRecord =
   | { type: 'created'; pid: number }
   | { type: 'error'; step: number; lane?: string; op?: string; errno?: number; errname?: string; message: string }
-  | { type: 'exited'; status: number };
+  | { type: 'exited'; status: number }
+  | { type: 'sync'; point: string; pid: number };
 export interface ShimExit { code: number | null; signal: NodeJS.Signals | null; records: ShimRecord[] }
+
+export interface ShimOptions {
+  shim?: string;
+  /** fds 3..3+n-1 of this process are passed to the container; the shim's own fds go above them */
+  preserveFds?: number;
+  /** answers a `sync` record (sync_caller): resolve true to let the shim go on, false to abort */
+  onSync?: (rec: Extract<ShimRecord, { type: 'sync' }>) => Promise<boolean>;
+}
 
 export interface ShimProcess {
   child: ChildProcess;
@@ -19,14 +28,13 @@ export interface ShimProcess {
   exit: Promise<ShimExit>;
 }
 
-const PLAN_FD = 3;
-const REPORT_FD = 4;
 
 export function parseRecord(line: string): ShimRecord {
   const r = JSON.parse(line) as Record<string, unknown>;
   switch (r.type) {
     case 'created': if (typeof r.pid === 'number') return { type: 'created', pid: r.pid }; break;
     case 'exited': if (typeof r.status === 'number') return { type: 'exited', status: r.status }; break;
+    case 'sync': if (typeof r.point === 'string' && typeof r.pid === 'number') return { type: 'sync', point: r.point, pid: r.pid }; break;
     case 'error':
       if (typeof r.step === 'number' && typeof r.message === 'string') return r as ShimRecord;
       break;
@@ -34,12 +42,20 @@ export function parseRecord(line: string): ShimRecord {
   throw new Error(`malformed shim report record: ${line}`);
 }
 
-export function spawnShim(mode: ShimMode, plan: Uint8Array, shim: string = shimPath()): ShimProcess {
-  // ORDER: the plan pipe is fd 3 and the report pipe fd 4 in the shim; 0-2 are the caller's own.
+export function spawnShim(mode: ShimMode, plan: Uint8Array, options: string | ShimOptions = {}): ShimProcess {
+  const o: ShimOptions = typeof options === 'string' ? { shim: options } : options;
+  const n = o.preserveFds ?? 0;
+  // ORDER: 0-2 and the preserved fds keep their numbers; the plan, report and (with onSync)
+  // control pipes come right after them, so the container's fds are never shadowed.
+  const PLAN_FD = 3 + n;
+  const REPORT_FD = PLAN_FD + 1;
+  const CONTROL_FD = PLAN_FD + 2;
+  const preserved = Array.from({ length: n }, (_, i) => 3 + i);
   // Loaded here, not at import: every builtin imported at top level is paid by `planc --version` too.
   const { spawn } = process.getBuiltinModule('node:child_process');
-  const child = spawn(shim, [mode, String(PLAN_FD), String(REPORT_FD)], {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'],
+  const args = [mode, String(PLAN_FD), String(REPORT_FD), ...(o.onSync ? [String(CONTROL_FD)] : [])];
+  const child = spawn(o.shim ?? shimPath(), args, {
+    stdio: ['inherit', 'inherit', 'inherit', ...preserved, 'pipe', 'pipe', ...(o.onSync ? ['pipe' as const] : [])],
   });
   const records: ShimRecord[] = [];
   let onCreated: (pid: number | null) => void = () => {};
@@ -54,8 +70,17 @@ export function spawnShim(mode: ShimMode, plan: Uint8Array, shim: string = shimP
     let rec: ShimRecord;
     try { rec = parseRecord(line); } catch (e) { rec = { type: 'error', step: -1, message: (e as Error).message }; }
     records.push(rec);
+    if (rec.type === 'sync') { answer(rec); return; }
     if (rec.type === 'created') onCreated(rec.pid);
     if (rec.type !== 'created' || mode === 'create') onFinal();
+  };
+  const control = o.onSync ? (child.stdio[CONTROL_FD] as Writable) : null;
+  control?.on('error', () => { /* the shim died; its exit says why */ });
+  // One byte per sync point: "0" goes on, "1" makes sync_caller fail (and the shim undo everything).
+  const answer = (rec: Extract<ShimRecord, { type: 'sync' }>): void => {
+    void (o.onSync?.(rec) ?? Promise.resolve(false))
+      .catch(() => false)
+      .then((ok) => { control?.write(ok ? '0' : '1'); });
   };
   report.setEncoding('utf8');
   report.on('data', (chunk: string) => {
@@ -71,11 +96,12 @@ export function spawnShim(mode: ShimMode, plan: Uint8Array, shim: string = shimP
       // The report pipe may still hold the last records; read them before answering. After
       // `create`, init keeps its end open until execve, so EOF cannot be awaited: a final record
       // (or a short grace period) ends the wait instead.
-      if (records.some((r) => r.type !== 'created' || mode === 'create')) onFinal();
+      if (records.some((r) => r.type !== 'sync' && (r.type !== 'created' || mode === 'create'))) onFinal();
       const grace = new Promise<void>((r) => setTimeout(r, 200).unref());
       void Promise.race([reportDone, finalSeen, grace]).then(() => {
         take(buf); buf = '';
         report.destroy();
+        control?.destroy();
         onCreated(null);
         res({ code, signal, records });
       });

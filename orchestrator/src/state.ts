@@ -27,6 +27,8 @@ export interface State {
   planDigest: string;
   /** init's start time (/proc/<pid>/stat field 22), so a reused pid is never taken for init */
   initStartTime?: number;
+  /** set by pause, cleared by resume: the freezer state planc asked for */
+  paused?: boolean;
   /** poststart/poststop hooks from config.json, run by start and delete */
   hooks?: RuntimeHooks;
 }
@@ -66,6 +68,9 @@ export function writeState(dir: string, s: State): void { writeAtomic(join(dir, 
 export function readState(dir: string): State { return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as State; }
 export function writePlan(dir: string, plan: Uint8Array): void { writeAtomic(join(dir, 'plan.bin'), plan); }
 export function readPlan(dir: string): Uint8Array { return new Uint8Array(readFileSync(join(dir, 'plan.bin'))); }
+/** The config.json the container was created from, kept so later plans (pause, exec) do not depend on the bundle staying unchanged. */
+export function writeConfigCopy(dir: string, config: Uint8Array): void { writeAtomic(join(dir, 'config.json'), config); }
+export function readConfigCopy(dir: string): Uint8Array { return new Uint8Array(readFileSync(join(dir, 'config.json'))); }
 
 /** Runs fn holding <dir>/lock (O_EXCL); a held lock is an error, not a wait. */
 export function withLock<T>(dir: string, fn: () => T): T {

@@ -21,5 +21,6 @@ export function liveStatus(dir: string, s: State): Status {
   const start = procStartTime(s.pid);
   // SECURITY: a recycled pid must never be signalled as if it were our init.
   if (start === null || (s.initStartTime !== undefined && start !== s.initStartTime)) return 'stopped';
-  return existsSync(join(dir, 'exec.fifo')) ? 'created' : 'running';
+  if (existsSync(join(dir, 'exec.fifo'))) return 'created';
+  return s.paused ? 'paused' : 'running';
 }

@@ -87,6 +87,18 @@ describe.skipIf(!existsSync(bundleJs) || !existsSync(binPlanc))('planc CLI', () 
     });
   }
 
+  it.skipIf(!haveCore)('plans the same from `planc facts` output as from this host, and differently for another host', () => {
+    const b = bundle('facts');
+    const run = (args: string[]) => execFileSync(binPlanc, args, { encoding: 'utf8' });
+    const facts = join(tmp, 'facts.json');
+    writeFileSync(facts, run(['facts']));
+    const here = run(['plan', '-b', b]);
+    expect(run(['plan', '-b', b, '--host-facts', facts])).toBe(here);
+    const v2 = { cgroup: { v1: [], unified: '/sys/fs/cgroup', unified_controllers: ['cpu', 'memory', 'pids'] }, cpuset: { cpus: '0', mems: '0' }, proc_kcore: true };
+    writeFileSync(facts, JSON.stringify(v2));
+    expect(run(['plan', '-b', b, '--host-facts', facts])).not.toBe(here);
+  });
+
   it.skipIf(!haveCore)('makes the same plan bytes on node and on bun', () => {
     const b = bundle('same');
     const outs = engines.map(([, cmd]) => execFileSync(cmd[0]!, [...cmd.slice(1), 'plan', '-b', b], { encoding: 'utf8' }));

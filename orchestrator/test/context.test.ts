@@ -22,9 +22,10 @@ describe('buildContext', () => {
     const bytes = buildContext({ id: 'c1', bundle: b, stateDir: '/run/planc/c1', host: emptyFacts(), config: { process: { user: { uid: 33 } } } });
     const text = new TextDecoder().decode(bytes);
     const j = JSON.parse(text);
-    expect(Object.keys(j)).toEqual(['id', 'bundle', 'state_dir', 'user_home', 'options', 'host']);
+    expect(Object.keys(j)).toEqual(['id', 'bundle', 'state_dir', 'user_home', 'action', 'options', 'hooks_caller', 'host']);
+    expect(j.options).toEqual({ no_pivot: false, no_new_keyring: false, preserve_fds: 0, console_socket: '', console_proxy: '' });
     expect(Object.keys(j.host)).toEqual(['cgroup', 'cpuset', 'proc_kcore']);
-    expect(j).toMatchObject({ id: 'c1', bundle: b, state_dir: '/run/planc/c1', user_home: '/var/www', options: { no_pivot: false } });
+    expect(j).toMatchObject({ id: 'c1', bundle: b, state_dir: '/run/planc/c1', user_home: '/var/www', action: 'create', hooks_caller: false });
   });
 
   it('gives the same bytes for the same input whatever the config\'s key order', () => {

@@ -100,11 +100,25 @@ describe.skipIf(!ready)('container lifecycle through bin/planc', () => {
     expect(readdirSync(root)).toEqual([]);
   });
 
+  it('runs only a pinned plan when a digest is required, and the digest planc plan printed is the one that runs', () => {
+    const b = bundle('pin', ['true']);
+    const wrong = planc(['run', '--plan-digest', 'sha256:' + '0'.repeat(64), '-b', b, 'pin1']);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/plan sha256:[0-9a-f]{64} is not approved/);
+    expect(readdirSync(root)).toEqual([]);
+    const digest = planc(['plan', '--id', 'pin1', '-b', b]).stdout.trimEnd().split('\n').at(-1)!.slice('digest: '.length);
+    expect(planc(['run', '--plan-digest', digest, '-b', b, 'pin1']).status).toBe(0);
+  });
+
   it('run -d returns with the process running; delete --force kills it and removes its cgroups', () => {
     const r = quiet(['run', '-d', '-b', bundle('detach', ['sleep', '100']), 'det1']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(status('det1')).toBe('running');
+    const pids = JSON.parse(planc(['ps', '-f', 'json', 'det1']).stdout) as number[];
+    const pid = JSON.parse(planc(['state', 'det1']).stdout).pid as number;
+    expect(pids).toContain(pid);
+    expect(planc(['ps', 'det1', '-o', 'pid,comm']).stdout).toMatch(new RegExp(`^\\s*${pid} sleep$`, 'm'));
     expect(planc(['delete', '--force', 'det1']).status).toBe(0);
     expect(readdirSync(root)).toEqual([]);
     expect(existsSync(`/sys/fs/cgroup/pids/planc-test/${tag}-detach`)).toBe(false);

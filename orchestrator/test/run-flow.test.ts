@@ -14,7 +14,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const canRun = process.getuid?.() === 0 && existsSync(shimPath());
 
 type Op = Omit<PlanOp, 'index'>;
-function plan(id: string, script: string, extra: Op[] = []): Prepared {
+function plan(id: string, script: string, extra: Op[] = [], file = '/bin/sh'): Prepared {
   const dir = join(root, id);
   const fifo = join(dir, 'exec.fifo');
   const ops: Op[] = [
@@ -25,13 +25,13 @@ function plan(id: string, script: string, extra: Op[] = []): Prepared {
     { lane: 'container', op: 'exec_fifo_open', why: 'default:exec-fifo', args: { path: fifo } },
     { lane: 'container', op: 'sync_signal', why: 'default:sync', args: { point: 2 } },
     { lane: 'container', op: 'exec_fifo_wait', why: 'default:exec-fifo', args: {} },
-    { lane: 'container', op: 'execve', why: '/process/args', args: { file: '/bin/sh', argv: ['sh', '-c', script], envp: ['PATH=/bin'], search_path: [] } },
+    { lane: 'container', op: 'execve', why: '/process/args', args: { file, argv: ['sh', '-c', script], envp: ['PATH=/bin'], search_path: [] } },
     { lane: 'host', op: 'sync_signal', why: 'default:sync', args: { point: 1 } },
     { lane: 'host', op: 'sync_wait', why: 'default:sync', args: { point: 2 } },
     { lane: 'teardown', op: 'unlink', why: 'default:exec-fifo', args: { path: fifo } },
   ];
   const bytes = encodePlan(ops);
-  return { bundle: root, config: {}, rootfs: '/', plan: bytes, ops: decodePlan(bytes) };
+  return { bundle: root, config: {}, configBytes: new TextEncoder().encode('{}'), rootfs: '/', plan: bytes, ops: decodePlan(bytes) };
 }
 const g = { root, logFormat: 'text', debug: false, systemdCgroup: false };
 
@@ -43,6 +43,11 @@ describe.skipIf(!canRun)('run through the shim', () => {
 
   it('reports a process killed by a signal as 128+n', async () => {
     expect(await runPrepared('sig', plan('sig', 'kill -KILL $$'), {}, g)).toBe(137);
+  });
+
+  it('fails with the execve step when the process cannot be executed, as runc does', async () => {
+    await expect(runPrepared('noexec', plan('noexec', '', [], '/nonexistent-planc-bin'), {}, g)).rejects.toThrow(/^step 6 execve .*No such file or directory \(\/process\/args\)$/);
+    expect(readdirSync(root)).toEqual([]);
   });
 
   it('fails with the step, op and why of the failed op, leaving nothing behind', async () => {

@@ -44,6 +44,29 @@ describe('spawnShim', () => {
   });
 });
 
+describe('sync_caller and preserved fds', () => {
+  it('answers a sync record on the control fd: 0 to go on, 1 to abort', async () => {
+    const body = (n: number) => `[ "$4" = ${5 + n} ] || exit 98
+echo '{"type":"sync","point":"CALLER_CREATE_RUNTIME","pid":77}' >&${4 + n}
+a=$(head -c1 <&${5 + n})
+echo "{\\"type\\":\\"exited\\",\\"status\\":$a}" >&${4 + n}`;
+    const seen: unknown[] = [];
+    const go = spawnShim('run', new Uint8Array([1]), { shim: fakeShim(body(0)), onSync: async (r) => { seen.push(r); return true; } });
+    expect((await go.exit).records).toEqual([{ type: 'sync', point: 'CALLER_CREATE_RUNTIME', pid: 77 }, { type: 'exited', status: 0 }]);
+    expect(seen).toEqual([{ type: 'sync', point: 'CALLER_CREATE_RUNTIME', pid: 77 }]);
+    const stop = spawnShim('run', new Uint8Array([1]), { shim: fakeShim(body(0)), onSync: async () => { throw new Error('hook failed'); } });
+    expect((await stop.exit).records.at(-1)).toEqual({ type: 'exited', status: 1 });
+  });
+
+  it('puts its pipes above the preserved fds', async () => {
+    const p = join(dir, 'shim-preserve');
+    writeFileSync(p, `#!/bin/sh\n[ "$2" = 5 ] && [ "$3" = 6 ] || exit 99\ncat <&5 > /dev/null\necho '{"type":"exited","status":0}' >&6\n`);
+    chmodSync(p, 0o755);
+    const x = await spawnShim('run', new Uint8Array([1]), { shim: p, preserveFds: 2 }).exit;
+    expect(x.code).toBe(0);
+  });
+});
+
 describe('records', () => {
   it('rejects a malformed record', () => {
     expect(() => parseRecord('{"type":"created"}')).toThrow(/malformed/);

@@ -27,6 +27,60 @@ static void read_strvec(planner *p, const jv *arr, strvec *out) {
     }
 }
 
+static const char *const action_names[] = { "create", "exec", "pause", "resume", "update" };
+
+static void read_action(planner *p, const jv *root) {
+    const char *a;
+    if (!get_str(p, root, "action", &a)) return;   /* absent: create */
+    for (size_t i = 0; i < sizeof action_names / sizeof action_names[0]; i++)
+        if (!strcmp(a, action_names[i])) { p->ctx.act = (action)i; return; }
+    err_at(p, json_get(root, "action"), R_CONTEXT, arena_printf(&p->a, "unknown action \"%s\" (want create, exec, pause, resume or update)", a));
+}
+
+/* a unix socket address holds at most 107 bytes of path and its NUL */
+#define SUN_PATH_MAX 107
+
+static const char *socket_path(planner *p, const jv *opts, const char *key) {
+    const char *s;
+    if (!get_str(p, opts, key, &s) || !*s) return NULL;
+    const jv *v = json_get(opts, key);
+    if (!is_abs(s)) { err_at(p, v, R_CONTEXT, arena_printf(&p->a, "\"%s\" must be an absolute path", key)); return NULL; }
+    if (strlen(s) > SUN_PATH_MAX) { err_at(p, v, R_CONTEXT, arena_printf(&p->a, "\"%s\" is longer than a unix socket path may be (%d bytes)", key, SUN_PATH_MAX)); return NULL; }
+    return s;
+}
+
+static void read_options(planner *p, const jv *opts) {
+    context *c = &p->ctx;
+    get_bool(p, opts, "no_pivot", &c->no_pivot);
+    if (c->no_pivot) err_at(p, json_get(opts, "no_pivot"), R_UNSUPPORTED, "--no-pivot is not planned yet");
+    bool b;
+    get_bool(p, opts, "no_new_keyring", &b);   /* no op joins a session keyring: nothing to plan either way */
+    uint64_t n;
+    /* the fds 3..3+N-1 stay open; more than the kernel's nr_open ceiling cannot exist */
+    if (get_u64(p, opts, "preserve_fds", 1048576 - 3, &n)) c->preserve_fds = (uint32_t)n;
+    c->console_socket = socket_path(p, opts, "console_socket");
+    c->console_proxy = socket_path(p, opts, "console_proxy");
+    if (c->console_socket && c->console_proxy)
+        err_at(p, json_get(opts, "console_proxy"), R_CONTEXT, "\"console_socket\" and \"console_proxy\" are exclusive");
+}
+
+static void read_container(planner *p, const jv *root) {
+    context *c = &p->ctx;
+    const jv *ct = get_obj(p, root, "container");
+    if (!ct) { err_missing(p, root, "container", R_CONTEXT, arena_printf(&p->a, "\"container\" is required for %s", action_names[c->act])); return; }
+    if (c->act == ACT_EXEC) {
+        uint64_t pid = 0;
+        const jv *pv = json_get(ct, "pid");
+        bool ok = get_u64(p, ct, "pid", INT32_MAX, &pid);
+        if (ok && pid > 0) c->container_pid = (uint32_t)pid;
+        else if (ok) err_at(p, pv, R_CONTEXT, "\"pid\" must be the container init's pid (> 0)");
+        else if (!pv || pv->type == JV_NULL) err_missing(p, ct, "pid", R_CONTEXT, "\"pid\" (the container init's pid) is required");
+    }
+    const jv *cfg = get_obj(p, ct, "config");
+    if (!cfg) { err_missing(p, ct, "config", R_CONTEXT, "\"config\" (the container's config.json) is required"); return; }
+    c->container_config = cfg;
+}
+
 void context_read(planner *p, const jv *root) {
     context *c = &p->ctx;
     if (root->type != JV_OBJ) { err_at(p, root, R_CONTEXT, "expected an object"); return; }
@@ -38,9 +92,11 @@ void context_read(planner *p, const jv *root) {
     c->user_home = "/";
     const char *home;
     if (get_str(p, root, "user_home", &home) && *home) c->user_home = home;
+    read_action(p, root);
     const jv *opts = get_obj(p, root, "options");
-    if (opts) get_bool(p, opts, "no_pivot", &c->no_pivot);
-    if (c->no_pivot) err_at(p, json_get(opts, "no_pivot"), R_UNSUPPORTED, "--no-pivot is not planned yet");
+    if (opts) read_options(p, opts);
+    get_bool(p, root, "hooks_caller", &c->hooks_caller);
+    if (c->act == ACT_EXEC || c->act == ACT_UPDATE) read_container(p, root);
 
     const jv *host = get_obj(p, root, "host");
     if (!host) { err_missing(p, root, "host", R_CONTEXT, "\"host\" is required"); return; }
@@ -77,4 +133,6 @@ void context_read(planner *p, const jv *root) {
         get_str(p, cs, "mems", &c->cpuset_mems);
     }
     get_bool(p, host, "proc_kcore", &c->proc_kcore);
+    /* ORDER: the container's config after the host facts: reading it checks resources against them */
+    if (c->container_config) spec_read_container(p, c->container_config, c->act == ACT_EXEC);
 }

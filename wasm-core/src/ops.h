@@ -44,6 +44,11 @@ static inline void op_exec_fifo_wait(planner *p, const char *w) { emit(p, OP_EXE
 static inline void op_execve(planner *p, const char *w, const char *file, const strvec *argv, const strvec *envp, const strvec *search) { emit(p, OP_EXECVE, C, "sSSS", w, file, argv, envp, search); }
 static inline void op_seccomp_set_filter(planner *p, const char *w, uint32_t flags, const uint8_t *filter, size_t len) { emit(p, OP_SECCOMP_SET_FILTER, C, "ub", w, flags, filter, len); }
 static inline void op_unshare(planner *p, const char *w, uint64_t flags) { emit(p, OP_UNSHARE, C, "U", w, flags); }
+static inline void op_sync_caller(planner *p, const char *w, uint32_t point) { emit(p, OP_SYNC_CALLER, H, "u", w, point); }
+static inline void op_console_listen(planner *p, const char *w, const char *path) { emit(p, OP_CONSOLE_LISTEN, H, "s", w, path); }
+static inline void op_console_connect(planner *p, const char *w, const char *path) { emit(p, OP_CONSOLE_CONNECT, C, "s", w, path); }
+static inline void op_console_setup(planner *p, const char *w, const char *ptmx, uint32_t rows, uint32_t cols) { emit(p, OP_CONSOLE_SETUP, C, "suu", w, ptmx, rows, cols); }
+static inline void op_run_hook(planner *p, const char *w, const char *path, const strvec *argv, const strvec *envp, const char *prefix, const char *suffix, uint32_t timeout_ms) { emit(p, OP_RUN_HOOK, C, "sSSssu", w, path, argv, envp, prefix, suffix, timeout_ms); }
 static inline void op_rmdir(planner *p, const char *w, const char *path) { emit(p, OP_RMDIR, T, "s", w, path); }
 static inline void op_unlink(planner *p, const char *w, const char *path) { emit(p, OP_UNLINK, T, "s", w, path); }
 #undef H

@@ -36,9 +36,18 @@ static void plan_host(planner *p) {
     uint64_t flags = 0;
     for (uint32_t i = 0; i < s->nns; i++)
         if (!*s->ns[i].path && s->ns[i].flag != F_CLONE_NEWCGROUP) flags |= s->ns[i].flag;
+    /* ORDER: P listens before clone, so the socket exists before C connects to it */
+    if (s->terminal && p->ctx.console_proxy)
+        op_console_listen(p, arena_printf(&p->a, "%s option:console-proxy", s->why_terminal), p->ctx.console_proxy);
     const char *why = join_whys(p, F_CLONE_NEWCGROUP, false);
     op_clone(p, *why ? why : "default:clone", flags);
     plan_cgroups_join(p);
+    /* ORDER: the caller runs prestart and createRuntime hooks once the namespaces exist and
+     * the child is in its cgroups, before the child may go on */
+    if (p->ctx.hooks_caller && (s->hooks[HOOK_PRESTART].n || s->hooks[HOOK_CREATE_RUNTIME].n)) {
+        const char *a = s->hooks[HOOK_PRESTART].why, *b = s->hooks[HOOK_CREATE_RUNTIME].why;
+        op_sync_caller(p, a && b ? arena_printf(&p->a, "%s %s", a, b) : a ? a : b, F_CALLER_CREATE_RUNTIME);
+    }
     op_sync_signal(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_MAY_RUN);
     op_sync_wait(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_READY);
 }
@@ -68,9 +77,32 @@ static strvec search_path(planner *p, const char *path) {
     return v;
 }
 
+/* the socket the pty master is sent over: the caller's --console-socket, or P's own proxy */
+static const char *console_path(planner *p) {
+    if (!p->s.terminal) return NULL;
+    return p->ctx.console_socket ? p->ctx.console_socket : p->ctx.console_proxy;
+}
+
+/* SECURITY: connected by its host path before any mount namespace is joined and before
+ * pivot_root: a path resolved later would resolve inside the container */
+void plan_console_connect(planner *p) {
+    const char *path = console_path(p);
+    if (!path) return;
+    op_console_connect(p, arena_printf(&p->a, "%s %s", p->s.why_terminal,
+                                       p->ctx.console_socket ? "option:console-socket" : "option:console-proxy"), path);
+}
+
+void plan_console_setup(planner *p) {
+    const spec *s = &p->s;
+    if (!console_path(p)) return;
+    const char *why = s->why_console_size ? arena_printf(&p->a, "%s %s", s->why_terminal, s->why_console_size) : s->why_terminal;
+    op_console_setup(p, why, "/dev/ptmx", s->console_rows, s->console_cols);
+}
+
 static void plan_container(planner *p) {
     const spec *s = &p->s;
     op_sync_wait(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_MAY_RUN);
+    plan_console_connect(p);
     /* ORDER: join the namespaces given by path in spec order (the pid one was joined by the
      * parent before clone) */
     for (uint32_t i = 0; i < s->nns; i++)
@@ -84,15 +116,38 @@ static void plan_container(planner *p) {
     if (s->domainname && *s->domainname) op_setdomainname(p, s->why_domainname, s->domainname);
 
     plan_mounts(p);
+    /* ORDER: the pty is made once the container's /dev/pts and /dev/ptmx are in place and
+     * before the root is finalized (runc's setupConsole point) */
+    plan_console_setup(p);
     plan_after_pivot(p);
+    plan_creds(p);
+    op_sync_signal(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_READY);
+    /* ORDER: with no_new_privs the filter goes in as late as possible, so the fewest
+     * runtime syscalls run under it: only the fifo handshake and execve (runc's order) */
+    if (s->seccomp.present && s->no_new_privs)
+        op_seccomp_set_filter(p, s->seccomp.why, s->seccomp.flags, s->seccomp.bpf, s->seccomp.bpf_len);
+    op_exec_fifo_wait(p, "default:exec-fifo");
+    plan_hooks(p, HOOK_START_CONTAINER, "created");
+    plan_execve(p);
+}
 
+/* SECURITY: every fd above stdio and the preserved ones is closed before credentials change */
+static void plan_close_fds(planner *p) {
+    uint32_t n = p->ctx.preserve_fds;
+    op_close_fds(p, n ? "default:close-fds option:preserve-fds" : "default:close-fds", 3 + n);
+}
+
+/* runc's finalizeNamespace, shared by create and exec: no_new_privs, the early seccomp
+ * filter, fds, bounding set, user, cwd, capabilities, umask */
+void plan_creds(planner *p) {
+    const spec *s = &p->s;
     if (s->no_new_privs) op_set_no_new_privs(p, s->why_nnp);
     /* ORDER: without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes in
      * before the capabilities are dropped (runc does the same) */
     if (s->seccomp.present && !s->no_new_privs)
         op_seccomp_set_filter(p, s->seccomp.why, s->seccomp.flags, s->seccomp.bpf, s->seccomp.bpf_len);
     /* SECURITY: nothing inherited from the caller may reach the container process */
-    op_close_fds(p, "default:close-fds", 3);
+    plan_close_fds(p);
     /* ORDER: the bounding set is cut while we still hold CAP_SETPCAP; keepcaps keeps the
      * permitted set across setresuid; the final sets are installed last (finalizeNamespace) */
     op_capbset_drop(p, s->cap_why[0], ALL_CAPS & ~s->cap[0]);
@@ -110,13 +165,11 @@ static void plan_container(planner *p) {
     uint64_t amb = s->cap[4] & s->cap[2] & s->cap[3];
     if (amb) op_cap_ambient_raise(p, s->cap_why[4], amb);
     op_umask(p, s->has_umask ? s->why_umask : "default:umask", s->has_umask ? s->umask : 0022);
-    op_sync_signal(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_READY);
-    /* ORDER: with no_new_privs the filter goes in as late as possible, so the fewest
-     * runtime syscalls run under it: only the fifo handshake and execve (runc's order) */
-    if (s->seccomp.present && s->no_new_privs)
-        op_seccomp_set_filter(p, s->seccomp.why, s->seccomp.flags, s->seccomp.bpf, s->seccomp.bpf_len);
-    op_exec_fifo_wait(p, "default:exec-fifo");
+}
 
+/* execve with the spec's argv and env (HOME added as runc does), PATH searched as Go does */
+void plan_execve(planner *p) {
+    const spec *s = &p->s;
     strvec env = s->env;
     const char *why = arena_printf(&p->a, "%s%s%s", s->why_args ? s->why_args : "",
                                    s->why_env ? " " : "", s->why_env ? s->why_env : "");
@@ -141,12 +194,21 @@ static void plan_container(planner *p) {
 static void plan_teardown(planner *p) {
     plan_cgroups_teardown(p);
     op_unlink(p, "default:exec-fifo", arena_printf(&p->a, "%s/exec.fifo", p->ctx.state_dir));
+    if (p->s.terminal && p->ctx.console_proxy) op_unlink(p, "option:console-proxy", p->ctx.console_proxy);
 }
 
 void plan_all(planner *p) {
     emit_begin(p);
-    plan_host(p);
-    plan_container(p);
-    plan_teardown(p);
+    switch (p->ctx.act) {
+    case ACT_CREATE:
+        plan_host(p);
+        plan_container(p);
+        plan_teardown(p);
+        break;
+    case ACT_EXEC: plan_exec(p); break;
+    case ACT_PAUSE: plan_cgroups_freeze(p, true); break;
+    case ACT_RESUME: plan_cgroups_freeze(p, false); break;
+    case ACT_UPDATE: plan_cgroups_update(p); break;
+    }
     emit_end(p);
 }

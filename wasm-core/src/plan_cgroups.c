@@ -57,12 +57,17 @@ static void plan_devices_v1(planner *p, const char *dir) {
     }
 }
 
-static void plan_memory_v1(planner *p, const char *dir) {
+static void plan_memory_v1(planner *p, const char *dir, bool update) {
     const spec *s = &p->s;
     /* ORDER: the kernel refuses memsw below the memory limit, so an unlimited swap goes
      * first and a finite one after the limit (runc's setMemoryAndSwap) */
     bool swap_first = s->has_mem_swap && s->mem_swap == -1;
     if (swap_first) op_write_file(p, s->why_mem_swap, in_dir(p, dir, "memory.memsw.limit_in_bytes"), "-1");
+    /* ORDER: update changes limits that are already set, and which of limit and memsw must
+     * move first depends on the current limit, which a plan cannot read (runc reads it).
+     * Lifting memsw first makes both later writes valid whatever the old values were. */
+    else if (update && s->has_mem_swap && s->has_mem_limit)
+        op_write_file(p, s->why_mem_swap, in_dir(p, dir, "memory.memsw.limit_in_bytes"), "-1");
     if (s->has_mem_limit) op_write_file(p, s->why_mem_limit, in_dir(p, dir, "memory.limit_in_bytes"), i64s(p, s->mem_limit));
     if (s->has_mem_swap && !swap_first) op_write_file(p, s->why_mem_swap, in_dir(p, dir, "memory.memsw.limit_in_bytes"), i64s(p, s->mem_swap));
     if (s->has_mem_res) op_write_file(p, s->why_mem_res, in_dir(p, dir, "memory.soft_limit_in_bytes"), i64s(p, s->mem_res));
@@ -77,6 +82,22 @@ static void plan_cpu_v1(planner *p, const char *dir) {
     /* ORDER: period before quota, as runc writes them */
     if (s->has_period) op_write_file(p, s->why_period, in_dir(p, dir, "cpu.cfs_period_us"), u64s(p, s->period));
     if (s->has_quota) op_write_file(p, s->why_quota, in_dir(p, dir, "cpu.cfs_quota_us"), i64s(p, s->quota));
+}
+
+/* The limit writes of one v1 hierarchy, shared by create and update (update leaves the
+ * device rules alone: runc update does not take them). */
+static void plan_limits_v1(planner *p, const cg_hier *h, const char *dir, bool update) {
+    const spec *s = &p->s;
+    if (has_ctl(h, "cpuset") && s->cpus) op_write_file(p, s->why_cpus, in_dir(p, dir, "cpuset.cpus"), s->cpus);
+    if (has_ctl(h, "cpuset") && s->mems) op_write_file(p, s->why_mems, in_dir(p, dir, "cpuset.mems"), s->mems);
+    if (has_ctl(h, "devices") && !update) plan_devices_v1(p, dir);
+    if (has_ctl(h, "memory")) plan_memory_v1(p, dir, update);
+    if (has_ctl(h, "cpu")) plan_cpu_v1(p, dir);
+    if (has_ctl(h, "pids") && s->has_pids)
+        op_write_file(p, s->why_pids, in_dir(p, dir, "pids.max"), s->pids < 0 ? "max" : i64s(p, s->pids));
+    /* runc writes blkio.bfq.weight instead when that file exists; a plan cannot look */
+    if (has_ctl(h, "blkio") && s->has_blkio_weight)
+        op_write_file(p, s->why_blkio_weight, in_dir(p, dir, "blkio.weight"), u64s(p, s->blkio_weight));
 }
 
 static void plan_v1(planner *p) {
@@ -99,14 +120,7 @@ static void plan_v1(planner *p) {
             }
             if (!*q) break;
         }
-        const char *dir = arena_printf(&p->a, "%s%s", h->mount, path);
-        if (cpuset && s->cpus) op_write_file(p, s->why_cpus, in_dir(p, dir, "cpuset.cpus"), s->cpus);
-        if (cpuset && s->mems) op_write_file(p, s->why_mems, in_dir(p, dir, "cpuset.mems"), s->mems);
-        if (has_ctl(h, "devices")) plan_devices_v1(p, dir);
-        if (has_ctl(h, "memory")) plan_memory_v1(p, dir);
-        if (has_ctl(h, "cpu")) plan_cpu_v1(p, dir);
-        if (has_ctl(h, "pids") && s->has_pids)
-            op_write_file(p, s->why_pids, in_dir(p, dir, "pids.max"), s->pids < 0 ? "max" : i64s(p, s->pids));
+        plan_limits_v1(p, h, arena_printf(&p->a, "%s%s", h->mount, path), false);
     }
 }
 
@@ -116,15 +130,19 @@ static bool unified_has(planner *p, const char *ctl) {
     return false;
 }
 
+static void plan_limits_v2(planner *p, const char *dir);
+
 /* Pure cgroup v2: controllers must be enabled in every ancestor's subtree_control before the
  * leaf has their files. Device rules need an eBPF program there, which no op expresses yet. */
 static void plan_v2(planner *p) {
     const spec *s = &p->s;
     const char *path = cg_path(p), *why = cg_why(p), *root = p->ctx.unified;
     buf en; buf_init(&en, &p->a);
-    static const char *const wanted[] = { "cpuset", "cpu", "memory", "pids" };
-    for (size_t i = 0; i < 4; i++) {
+    static const char *const wanted[] = { "cpuset", "cpu", "memory", "pids", "io" };
+    for (size_t i = 0; i < 5; i++) {
         if (!unified_has(p, wanted[i])) continue;
+        /* io only when a weight asks for it, so plans without one stay as they were */
+        if (!strcmp(wanted[i], "io") && !s->has_blkio_weight) continue;
         if (en.len) buf_put(&en, " ", 1);
         buf_put(&en, "+", 1);
         buf_put(&en, wanted[i], strlen(wanted[i]));
@@ -140,7 +158,11 @@ static void plan_v2(planner *p) {
         }
         if (!*q) break;
     }
-    const char *dir = parent;
+    plan_limits_v2(p, parent);
+}
+
+static void plan_limits_v2(planner *p, const char *dir) {
+    const spec *s = &p->s;
     if (s->cpus && unified_has(p, "cpuset")) op_write_file(p, s->why_cpus, in_dir(p, dir, "cpuset.cpus"), s->cpus);
     if (s->mems && unified_has(p, "cpuset")) op_write_file(p, s->why_mems, in_dir(p, dir, "cpuset.mems"), s->mems);
     if (unified_has(p, "memory")) {
@@ -165,6 +187,9 @@ static void plan_v2(planner *p) {
     }
     if (unified_has(p, "pids") && s->has_pids)
         op_write_file(p, s->why_pids, in_dir(p, dir, "pids.max"), s->pids < 0 ? "max" : i64s(p, s->pids));
+    /* runc's blkio → io.weight conversion (it prefers io.bfq.weight when present; a plan cannot look) */
+    if (unified_has(p, "io") && s->has_blkio_weight)
+        op_write_file(p, s->why_blkio_weight, in_dir(p, dir, "io.weight"), u64s(p, 1 + ((s->blkio_weight - 10) * 9999) / 990));
 }
 
 /* Hybrid hosts (v1 controllers plus a cgroup2 mount): runc 1.1 also creates and joins the
@@ -184,6 +209,39 @@ void plan_cgroups_host(planner *p) {
     if (p->ctx.nv1) plan_v1(p);
     else if (v2_only(p)) plan_v2(p);
     if (hybrid(p)) plan_hybrid(p);
+}
+
+/* update: the same limit writes as create, into the existing cgroup; nothing is created */
+void plan_cgroups_update(planner *p) {
+    const context *c = &p->ctx;
+    const char *path = cg_path(p);
+    for (size_t i = 0; i < c->nv1; i++)
+        plan_limits_v1(p, &c->v1[i], arena_printf(&p->a, "%s%s", c->v1[i].mount, path), true);
+    if (!v2_only(p)) return;
+    /* ORDER: create enables io only when it had a weight; enable it in every ancestor
+     * (idempotent) before the leaf's io.weight exists */
+    if (p->s.has_blkio_weight && unified_has(p, "io")) {
+        const char *parent = c->unified;
+        for (const char *q = path + 1; *q; q++) {
+            if (*q != '/') continue;
+            op_write_file(p, "default:cgroup2-subtree-control", in_dir(p, parent, "cgroup.subtree_control"), "+io");
+            parent = arena_printf(&p->a, "%s%s", c->unified, arena_strndup(&p->a, path, (size_t)(q - path)));
+        }
+        op_write_file(p, "default:cgroup2-subtree-control", in_dir(p, parent, "cgroup.subtree_control"), "+io");
+    }
+    plan_limits_v2(p, arena_printf(&p->a, "%s%s", c->unified, path));
+}
+
+/* pause/resume: the freezer of v1, or cgroup.freeze of v2. The kernel may take a moment to
+ * reach the state; waiting for it is the caller's (runc polls freezer.state / cgroup.events). */
+void plan_cgroups_freeze(planner *p, bool frozen) {
+    const context *c = &p->ctx;
+    const char *path = cg_path(p);
+    for (size_t i = 0; i < c->nv1; i++)
+        if (has_ctl(&c->v1[i], "freezer"))
+            op_write_file(p, "default:freezer", arena_printf(&p->a, "%s%s/freezer.state", c->v1[i].mount, path), frozen ? "FROZEN" : "THAWED");
+    if (v2_only(p))
+        op_write_file(p, "default:freezer", arena_printf(&p->a, "%s%s/cgroup.freeze", c->unified, path), frozen ? "1" : "0");
 }
 
 void plan_cgroups_join(planner *p) {

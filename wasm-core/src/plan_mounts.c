@@ -62,6 +62,10 @@ void plan_mounts(planner *p) {
         op_symlink_in_root(p, "default:dev-symlinks", "/proc/self/fd/2", "/dev/stderr");
         if (p->ctx.proc_kcore) op_symlink_in_root(p, "default:dev-symlinks", "/proc/kcore", "/dev/core");
     }
+    /* ORDER: createContainer hooks run in the container's namespaces once its mounts are
+     * done, while the host's filesystem is still reachable (runc runs them right before
+     * pivot_root) */
+    plan_hooks(p, HOOK_CREATE_CONTAINER, "creating");
     op_pivot_root(p, "default:pivot-root", s->root_path);
 }
 

@@ -44,9 +44,18 @@ typedef struct {
     strvec controllers;
 } cg_hier;
 
+/* what is planned (context "action"); see docs/plan-format.md §5 */
+typedef enum { ACT_CREATE, ACT_EXEC, ACT_PAUSE, ACT_RESUME, ACT_UPDATE } action;
+
 typedef struct {
     const char *id, *bundle, *state_dir, *user_home;
-    bool no_pivot;
+    action act;
+    bool no_pivot, hooks_caller;
+    uint32_t preserve_fds;
+    const char *console_socket, *console_proxy;   /* NULL when not given (or "") */
+    /* exec and update: the running container (context "container") */
+    uint32_t container_pid;
+    const jv *container_config;
     cg_hier *v1; size_t nv1;
     const char *unified;                /* NULL when there is no cgroup2 mount */
     strvec unified_controllers;
@@ -74,6 +83,11 @@ typedef struct {
     const char *access, *why;
 } devrule_spec;
 
+/* one entry of hooks.<kind> */
+typedef struct { const char *path, *why; strvec args, env; uint32_t timeout_ms; } hook_spec;
+enum { HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER, HOOK_POSTSTART, HOOK_POSTSTOP, HOOK__COUNT };
+typedef struct { hook_spec *v; uint32_t n; const char *why; } hook_list;
+
 /* linux.seccomp, validated; compiled to BPF by seccomp.c */
 typedef struct { uint32_t index; uint64_t value, value2; int op; } sc_arg;
 typedef struct { uint32_t nr; uint32_t action; const sc_arg *args; uint32_t nargs; bool or_args; } sc_rule;
@@ -95,6 +109,12 @@ typedef struct {
     bool has_oom; int64_t oom; const char *why_oom;
     rlimit_spec *rlimits; uint32_t nrlimits;
     const char *why_process, *why_args, *why_env, *why_cwd, *why_user, *why_nnp, *why_umask;
+    bool terminal; const char *why_terminal;
+    uint32_t console_rows, console_cols; const char *why_console_size;
+    /* hooks, and what the runtime-spec state JSON they read needs */
+    hook_list hooks[HOOK__COUNT];
+    const char *oci_version;
+    const char **annot_keys, **annot_vals; uint32_t nannot;   /* sorted by key */
     /* root */
     const char *root_path; bool root_readonly; const char *why_root_path, *why_root_ro;
     const char *hostname, *domainname, *why_hostname, *why_domainname;
@@ -118,6 +138,7 @@ typedef struct {
     const char **sysctl_keys, **sysctl_vals, **sysctl_why; uint32_t nsysctl;   /* sorted by key */
     const char *why_mem_limit, *why_mem_res, *why_mem_swap, *why_pids, *why_shares, *why_quota,
                *why_period, *why_cpus, *why_mems;
+    bool has_blkio_weight; uint64_t blkio_weight; const char *why_blkio_weight;
 } spec;
 
 typedef struct planner {
@@ -157,8 +178,15 @@ const char *ns_name(uint32_t flag);
 /* mount option: 1 set flags, 2 clear flags, 3 propagation, 4 unsupported, 0 unknown (data) */
 int mount_option_lookup(const char *name, uint64_t *flag);
 
-/* spec.c / context.c */
-void spec_read(planner *p, const jv *root);
+/* spec_*.c / context.c */
+void spec_read(planner *p, const jv *root);                 /* create: config.json */
+void spec_read_exec(planner *p, const jv *root);            /* exec: process.json */
+void spec_read_cgroup_only(planner *p, const jv *root);     /* pause/resume: config.json, linux.cgroupsPath only */
+void spec_read_update(planner *p, const jv *root);          /* update: a linux.resources object */
+void spec_read_container(planner *p, const jv *cfg, bool for_exec);  /* context "container.config" */
+void spec_read_process_obj(planner *p, const jv *proc);
+void spec_read_resources_obj(planner *p, const jv *res, bool for_update);
+void spec_read_hooks(planner *p, const jv *root);
 void context_read(planner *p, const jv *root);
 
 /* emit.c: emit(p, OP_X, lane, why, args...) with args typed per the op's signature:
@@ -178,6 +206,14 @@ void plan_mounts(planner *p);            /* plan_mounts.c: spec mounts, /dev, be
 void plan_after_pivot(planner *p);       /* plan_mounts.c: finalize rootfs, readonly and masked paths */
 void plan_cgroups_host(planner *p);      /* plan_cgroups.c */
 void plan_cgroups_join(planner *p);
+void plan_cgroups_update(planner *p);    /* update: limit writes only, no mkdir */
+void plan_cgroups_freeze(planner *p, bool frozen);
+void plan_hooks(planner *p, int kind, const char *status);   /* plan_hooks.c: run_hook ops */
+void plan_exec(planner *p);              /* plan_exec.c */
+void plan_console_connect(planner *p);   /* plan.c: shared by create and exec */
+void plan_console_setup(planner *p);
+void plan_creds(planner *p);
+void plan_execve(planner *p);
 void plan_cgroups_teardown(planner *p);
 void plan_cgroup_mount(planner *p, const mount_spec *m);
 

@@ -196,10 +196,34 @@ static void unsupported_if_present(planner *p, const jv *obj, const char *key, c
 }
 
 static void read_resources(planner *p, const jv *lx) {
-    spec *s = &p->s;
     const jv *res = get_obj(p, lx, "resources");
-    if (!res) return;
-    read_devrules(p, res);
+    if (res) spec_read_resources_obj(p, res, false);
+}
+
+/* blockIO: the weight is planned; per-device weights and throttles are not yet */
+static void read_blkio(planner *p, const jv *res) {
+    spec *s = &p->s;
+    const jv *bio = json_get(res, "blockIO");
+    if (!bio || zeroish(bio)) return;
+    if (!(bio = get_obj(p, res, "blockIO"))) return;
+    uint64_t w;
+    const jv *x = json_get(bio, "weight");
+    if (val_u64(p, x, UINT16_MAX, &w) && w) {
+        if (w < 10 || w > 1000) err_at(p, x, R_RESOURCE_BLKIO, arena_printf(&p->a, "blockIO weight %llu is out of range (10..1000)", (unsigned long long)w));
+        else { s->has_blkio_weight = true; s->blkio_weight = w; s->why_blkio_weight = ptr_of(p, x); }
+    }
+    static const char *const later[] = { "leafWeight", "weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice",
+                                         "throttleReadIOPSDevice", "throttleWriteIOPSDevice" };
+    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+        unsupported_if_present(p, bio, later[i], arena_printf(&p->a, "linux.resources.blockIO.%s", later[i]));
+}
+
+void spec_read_resources_obj(planner *p, const jv *res, bool for_update) {
+    spec *s = &p->s;
+    if (res->type != JV_OBJ) { err_at(p, res, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(res->type))); return; }
+    if (!for_update) read_devrules(p, res);
+    else unsupported_if_present(p, res, "devices", "changing linux.resources.devices with update");
+    read_blkio(p, res);
     const jv *mem = get_obj(p, res, "memory");
     if (mem) {
         struct { const char *key; bool *has; int64_t *val; const char **why; } f[] = {
@@ -284,7 +308,6 @@ static void read_resources(planner *p, const jv *lx) {
         unsupported_if_present(p, cpu, "realtimePeriod", "linux.resources.cpu.realtimePeriod");
         unsupported_if_present(p, cpu, "idle", "linux.resources.cpu.idle");
     }
-    unsupported_if_present(p, res, "blockIO", "linux.resources.blockIO");
     unsupported_if_present(p, res, "hugepageLimits", "linux.resources.hugepageLimits");
     unsupported_if_present(p, res, "network", "linux.resources.network");
     unsupported_if_present(p, res, "rdma", "linux.resources.rdma");
@@ -403,6 +426,7 @@ void spec_read(planner *p, const jv *root) {
     if (val_str(p, ver, &v)) {
         if (strncmp(v, "1.", 2) || v[2] < '0' || v[2] > '9')
             err_at(p, ver, R_OCI_VERSION, arena_printf(&p->a, "unsupported ociVersion \"%s\" (want 1.x)", v));
+        s->oci_version = v;
     } else if (!ver || ver->type == JV_NULL) {
         err_missing(p, root, "ociVersion", R_OCI_VERSION, "ociVersion is required");
     }
@@ -410,6 +434,7 @@ void spec_read(planner *p, const jv *root) {
     spec_read_root(p, root);
     spec_read_mounts(p, root);
     read_linux(p, root);
+    spec_read_hooks(p, root);
 
     /* cross-field rules, checked after every field is read */
     const jv *lx = json_get(root, "linux");
@@ -423,4 +448,47 @@ void spec_read(planner *p, const jv *root) {
         err_at(p, json_get(root, "hostname"), R_HOSTNAME_UTS, "unable to set hostname without a private UTS namespace");
     if (s->domainname && *s->domainname && !has_uts)
         err_at(p, json_get(root, "domainname"), R_HOSTNAME_UTS, "unable to set domainname without a private UTS namespace");
+}
+
+/* pause/resume: only where the container's cgroup is */
+void spec_read_cgroup_only(planner *p, const jv *root) {
+    if (root->type != JV_OBJ) { err_at(p, root, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(root->type))); return; }
+    const jv *lx = get_obj(p, root, "linux");
+    if (lx) read_cgroups_path(p, lx);
+}
+
+/* update: the config bytes are a linux.resources object; pointers are relative to it */
+void spec_read_update(planner *p, const jv *root) { spec_read_resources_obj(p, root, true); }
+
+/* a pointer into the context's container.config, as a pointer into that config.json */
+static const char *rebase(planner *p, const char *why) {
+    static const char pre[] = "/container/config";
+    if (!why || strncmp(why, pre, sizeof pre - 1)) return why;
+    return arena_printf(&p->a, "container:%s", why + sizeof pre - 1);
+}
+
+/* The running container's config.json (context "container.config"), already validated at
+ * create: exec needs its namespaces, cgroup, seccomp filter and oomScoreAdj; update its cgroup.
+ * Errors here are the orchestrator's (they carry the context prefix). */
+void spec_read_container(planner *p, const jv *cfg, bool for_exec) {
+    spec *s = &p->s;
+    const jv *lx = get_obj(p, cfg, "linux");
+    if (lx) read_cgroups_path(p, lx);
+    s->why_cgroups_path = rebase(p, s->why_cgroups_path);
+    if (!for_exec) return;
+    if (lx) {
+        read_namespaces(p, lx);
+        /* SECURITY: an exec'd process is confined by the container's seccomp filter too */
+        spec_read_seccomp(p, lx);
+    }
+    const jv *proc = get_obj(p, cfg, "process");
+    int64_t oom;
+    if (proc && get_i64(p, proc, "oomScoreAdj", &oom) && oom >= -1000 && oom <= 1000) {
+        s->has_oom = true; s->oom = oom; s->why_oom = rebase(p, ptr_of(p, json_get(proc, "oomScoreAdj")));
+    }
+    /* SECURITY: without the container's mount namespace the process would run on the host's files */
+    if (!has_ns(p, F_CLONE_NEWNS))
+        err_at(p, lx ? lx : cfg, R_CONTEXT, "the container's config has no mount namespace to join");
+    for (uint32_t i = 0; i < s->nns; i++) s->ns[i].why = rebase(p, s->ns[i].why);
+    s->seccomp.why = rebase(p, s->seccomp.why);
 }

@@ -118,13 +118,60 @@ static void read_env(planner *p, const jv *proc) {
 }
 
 void spec_read_process(planner *p, const jv *root) {
-    spec *s = &p->s;
     const jv *proc = get_obj(p, root, "process");
     if (!proc) {
         if (!json_get(root, "process") || json_get(root, "process")->type == JV_NULL)
             err_missing(p, root, "process", R_PROCESS_REQUIRED, "process is required to create a container");
         return;
     }
+    spec_read_process_obj(p, proc);
+}
+
+/* exec: process.json is the Process object itself, so its pointers are "/args/0", "/cwd" */
+void spec_read_exec(planner *p, const jv *root) {
+    spec *s = &p->s;
+    if (root->type != JV_OBJ) { err_at(p, root, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(root->type))); return; }
+    /* ORDER: runc gives an exec'd process the container's oomScoreAdj (read from the context's
+     * container config); process.json's own value is checked but not applied */
+    bool has_oom = s->has_oom; int64_t oom = s->oom; const char *why_oom = s->why_oom;
+    spec_read_process_obj(p, root);
+    s->has_oom = has_oom; s->oom = oom; s->why_oom = why_oom;
+}
+
+static void read_terminal(planner *p, const jv *proc) {
+    spec *s = &p->s;
+    if (get_bool(p, proc, "terminal", &s->terminal)) s->why_terminal = ptr_of(p, json_get(proc, "terminal"));
+    const jv *cs = get_obj(p, proc, "consoleSize");
+    if (!cs) return;
+    uint64_t h = 0, w = 0;
+    /* struct winsize holds unsigned shorts */
+    bool ok = get_u64(p, cs, "height", UINT16_MAX, &h);
+    ok = get_u64(p, cs, "width", UINT16_MAX, &w) && ok;
+    if (!ok) {
+        if (!json_get(cs, "height")) err_missing(p, cs, "height", R_TYPE, "consoleSize.height is required");
+        if (!json_get(cs, "width")) err_missing(p, cs, "width", R_TYPE, "consoleSize.width is required");
+        return;
+    }
+    s->console_rows = (uint32_t)h; s->console_cols = (uint32_t)w; s->why_console_size = ptr_of(p, cs);
+}
+
+/* runc's two console rules (utils_linux.go), with the orchestrator's options in place of its flags */
+static void check_console(planner *p, const jv *proc) {
+    const spec *s = &p->s;
+    const context *c = &p->ctx;
+    if (s->terminal && !c->console_socket && !c->console_proxy)
+        err_at(p, json_get(proc, "terminal"), R_TERMINAL_NEEDS_SOCKET,
+               "cannot allocate tty if planc will detach without setting console socket");
+    if (!s->terminal && c->console_socket) {
+        const jv *t = json_get(proc, "terminal");
+        const char *msg = "cannot use console socket if planc will not detach or allocate tty";
+        if (t) err_at(p, t, R_SOCKET_NEEDS_TERMINAL, msg);
+        else err_missing(p, proc, "terminal", R_SOCKET_NEEDS_TERMINAL, msg);
+    }
+}
+
+void spec_read_process_obj(planner *p, const jv *proc) {
+    spec *s = &p->s;
     s->why_process = ptr_of(p, proc);
 
     const jv *args = get_arr(p, proc, "args");
@@ -155,8 +202,8 @@ void spec_read_process(planner *p, const jv *root) {
 
     const jv *nnp = json_get(proc, "noNewPrivileges");
     if (get_bool(p, proc, "noNewPrivileges", &s->no_new_privs)) s->why_nnp = ptr_of(p, nnp);
-    bool term;
-    get_bool(p, proc, "terminal", &term);   /* terminal: the orchestrator decides; type-checked only */
+    read_terminal(p, proc);
+    check_console(p, proc);
 
     const char *str;
     if (get_str(p, proc, "apparmorProfile", &str) && *str)

@@ -4,6 +4,6 @@ import type { Globals } from '../globals.js';
 import { launch, planFor, type LaunchOptions } from '../launch.js';
 
 export async function createCommand(id: string, opts: LaunchOptions, g: Globals): Promise<number> {
-  const p = await planFor(id, opts, g);
+  const p = await planFor('create', id, opts, g);
   return launch('create', id, p, opts, g);
 }

@@ -3,13 +3,17 @@
 import { PlancError } from '../errors.js';
 import type { Globals } from '../globals.js';
 import { parseSignal } from '../signals.js';
-import { existingStateDir, readState } from '../state.js';
+import { containerPids } from '../procs.js';
+import { existingStateDir, readPlan, readState } from '../state.js';
 import { liveStatus } from '../status.js';
 
-export function killCommand(id: string, signal: string | undefined, g: Globals): void {
+export function killCommand(id: string, signal: string | undefined, opts: { all?: boolean }, g: Globals): void {
   const dir = existingStateDir(g.root, id);
   const s = readState(dir);
   const sig = parseSignal(signal ?? 'SIGTERM');
   if (liveStatus(dir, s) === 'stopped') throw new PlancError('container not running');
-  process.kill(s.pid, sig);
+  if (!opts.all) { process.kill(s.pid, sig); return; }
+  for (const pid of containerPids(readPlan(dir))) {
+    try { process.kill(pid, sig); } catch { /* exited meanwhile */ }
+  }
 }

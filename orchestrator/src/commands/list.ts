@@ -37,7 +37,12 @@ export function listCommand(opts: { format?: string; quiet?: boolean }, g: Globa
   });
   if (opts.quiet) { stdout(items.map((s) => s.id + '\n').join('')); return; }
   if (opts.format === 'json') {
-    stdout(JSON.stringify(items.length ? items.map(({ initStartTime: _, ...s }) => s) : null) + '\n');
+    // runc's fields only, in runc's order; null for none, as Go marshals an empty slice
+    const rows = items.map((s) => ({
+      ociVersion: s.ociVersion, id: s.id, pid: s.pid, status: s.status, bundle: s.bundle, rootfs: s.rootfs,
+      created: s.created, ...(s.annotations && Object.keys(s.annotations).length ? { annotations: s.annotations } : {}), owner: s.owner,
+    }));
+    stdout(JSON.stringify(rows.length ? rows : null) + '\n');
     return;
   }
   stdout(table([['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],

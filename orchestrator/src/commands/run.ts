@@ -7,7 +7,7 @@ import type { Prepared } from '../prepare.js';
 export interface RunOptions extends LaunchOptions { detach?: boolean }
 
 export async function runCommand(id: string, opts: RunOptions, g: Globals): Promise<number> {
-  const p = await planFor(id, opts, g);
+  const p = await planFor(opts.detach ? 'create' : 'run', id, opts, g);
   if (!opts.detach) return launch('run', id, p, opts, g);
   await launch('create', id, p, opts, g);
   const { startCommand } = await import('./start.js');

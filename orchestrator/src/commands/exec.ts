@@ -1,0 +1,67 @@
+// `planc exec`: plans a new process inside a running container (action exec: setns into its
+// namespaces and cgroups) and has the shim run it. The process is the container's own
+// process with runc's exec overrides, or the whole process.json given by --process.
+import { readFileSync } from 'node:fs';
+import { PlancError } from '../errors.js';
+import type { Globals } from '../globals.js';
+import { containerStatus, forwardSignals, writePidFile } from '../lifecycle.js';
+import { planWith } from '../prepare.js';
+import { shimFailure, spawnShim } from '../shim.js';
+import { existingStateDir, readConfigCopy, readState } from '../state.js';
+import { liveStatus } from '../status.js';
+
+export interface ExecOptions {
+  process?: string; cwd?: string; env?: string[]; tty?: boolean; user?: string; additionalGids?: string[];
+  cap?: string[]; /** commander's reading of --no-new-privs */ newPrivs?: boolean; detach?: boolean; pidFile?: string; consoleSocket?: string;
+}
+
+type Json = Record<string, any>;
+
+// runc's exec: the container's process with args replaced and the flags laid over it.
+export function processFrom(config: Json, args: string[], o: ExecOptions): Json {
+  const p: Json = structuredClone(config.process ?? {});
+  p.args = args;
+  p.terminal = o.tty === true;
+  if (o.cwd) p.cwd = o.cwd;
+  if (o.env?.length) p.env = [...(p.env ?? []), ...o.env];
+  if (o.user) {
+    const [uid, gid] = o.user.split(':');
+    p.user = { ...(p.user ?? {}), uid: Number(uid), gid: gid === undefined ? (p.user?.gid ?? 0) : Number(gid) };
+  }
+  if (o.additionalGids?.length) p.user = { ...(p.user ?? {}), additionalGids: o.additionalGids.map(Number) };
+  if (o.cap?.length) {
+    p.capabilities ??= {};
+    for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) p.capabilities[set] = [...(p.capabilities[set] ?? []), ...o.cap];
+  }
+  if (o.newPrivs === false) p.noNewPrivileges = true;
+  return p;
+}
+
+export async function execCommand(id: string, args: string[], o: ExecOptions, g: Globals): Promise<number> {
+  const dir = existingStateDir(g.root, id);
+  const s = readState(dir);
+  const status = liveStatus(dir, s);
+  if (status === 'stopped') throw new PlancError('cannot exec in a stopped container');
+  if (status === 'paused') throw new PlancError('cannot exec in a paused container (use --ignore-paused to override)');
+  if (!o.process && args.length === 0) throw new PlancError('exec args cannot be empty');
+  const config = JSON.parse(new TextDecoder().decode(readConfigCopy(dir))) as Json;
+  const bytes = o.process ? new Uint8Array(readFileSync(o.process)) : new TextEncoder().encode(JSON.stringify(processFrom(config, args, o)));
+  const p = await planWith({
+    bundle: s.bundle, id, root: g.root, bytes, parsed: config, action: 'exec', container: { pid: s.pid, config },
+    options: { console_socket: o.consoleSocket ?? '' },
+  });
+  if (o.tty && !p.ops.some((x) => x.op === 'console_setup')) throw new PlancError('--tty: this planner does not plan a terminal yet');
+  // A planner that does not know exec would hand back a create plan (exec fifo, new namespaces).
+  if (!p.ops.some((x) => x.op === 'setns') || p.ops.some((x) => x.op === 'mkfifo' || x.op === 'exec_fifo_wait')) {
+    throw new PlancError('this planner does not plan exec yet');
+  }
+  const shim = spawnShim(o.detach ? 'create' : 'run', p.plan);
+  const stop = o.detach ? () => {} : forwardSignals(shim.child);
+  try {
+    const pid = await shim.created;
+    const x = await shim.exit;
+    if (pid === null || (x.code !== 0 && !x.records.some((r) => r.type === 'exited'))) throw new PlancError(shimFailure(x, p.ops));
+    if (o.pidFile) writePidFile(o.pidFile, pid);
+    return o.detach ? 0 : containerStatus(x);
+  } finally { stop(); }
+}

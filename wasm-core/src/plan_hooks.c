@@ -1,0 +1,63 @@
+/* plan_hooks.c — run_hook ops for the hooks that run inside the container's namespaces
+ * (createContainer, startContainer), with the runtime-spec state JSON split around the pid.
+ * Must never plan prestart/createRuntime/poststart/poststop hooks: the caller runs those. */
+#include "ops.h"
+#include <string.h>
+
+/* a JSON string literal, escaped as JSON.stringify does */
+static void json_str(buf *b, const char *s) {
+    static const char hex[] = "0123456789abcdef";
+    buf_put(b, "\"", 1);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        switch (*c) {
+        case '"': buf_put(b, "\\\"", 2); break;
+        case '\\': buf_put(b, "\\\\", 2); break;
+        case '\b': buf_put(b, "\\b", 2); break;
+        case '\f': buf_put(b, "\\f", 2); break;
+        case '\n': buf_put(b, "\\n", 2); break;
+        case '\r': buf_put(b, "\\r", 2); break;
+        case '\t': buf_put(b, "\\t", 2); break;
+        default:
+            if (*c < 0x20) {
+                char u[6] = { '\\', 'u', '0', '0', hex[*c >> 4], hex[*c & 15] };
+                buf_put(b, u, 6);
+            } else buf_put(b, c, 1);
+        }
+    }
+    buf_put(b, "\"", 1);
+}
+
+/* {"ociVersion":…,"id":…,"status":…,"pid":  and  ,"bundle":…,"annotations":{…}} — the
+ * shim puts the pid between them; keys in runtime-spec's (and runc's) order */
+static void state_parts(planner *p, const char *status, const char **prefix, const char **suffix) {
+    const spec *s = &p->s;
+    buf a; buf_init(&a, &p->a);
+    buf_put(&a, "{\"ociVersion\":", 14); json_str(&a, s->oci_version ? s->oci_version : "");
+    buf_put(&a, ",\"id\":", 6); json_str(&a, p->ctx.id);
+    buf_put(&a, ",\"status\":", 10); json_str(&a, status);
+    buf_put(&a, ",\"pid\":", 7);
+    buf z; buf_init(&z, &p->a);
+    buf_put(&z, ",\"bundle\":", 10); json_str(&z, p->ctx.bundle);
+    buf_put(&z, ",\"annotations\":{", 16);
+    for (uint32_t i = 0; i < s->nannot; i++) {
+        if (i) buf_put(&z, ",", 1);
+        json_str(&z, s->annot_keys[i]);
+        buf_put(&z, ":", 1);
+        json_str(&z, s->annot_vals[i]);
+    }
+    buf_put(&z, "}}", 2);
+    *prefix = buf_cstr(&a);
+    *suffix = buf_cstr(&z);
+}
+
+void plan_hooks(planner *p, int kind, const char *status) {
+    const hook_list *l = &p->s.hooks[kind];
+    if (!l->n) return;
+    const char *prefix, *suffix;
+    state_parts(p, status, &prefix, &suffix);
+    /* ORDER: in the order the config lists them; the first failure stops the create */
+    for (uint32_t i = 0; i < l->n; i++) {
+        const hook_spec *h = &l->v[i];
+        op_run_hook(p, h->why, h->path, &h->args, &h->env, prefix, suffix, h->timeout_ms);
+    }
+}

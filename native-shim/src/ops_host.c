@@ -97,7 +97,7 @@ int do_CLONE(struct ctx *c, const struct op *op, struct err *e)
 		c->sync_fd = c->sync_peer;
 		c->sync_peer = -1;
 		/* P's own fds (the caller's control pipe, a console listener) are not C's business */
-		if (c->control_fd >= 0)
+		if (c->control_fd > 2)
 			close(c->control_fd);
 		if (c->console_fd >= 0)
 			close(c->console_fd);

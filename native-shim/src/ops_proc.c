@@ -220,10 +220,13 @@ int do_RUN_HOOK(struct ctx *c, const struct op *op, struct err *e)
 	const char *path = op->a[0].s;
 	uint32_t timeout = (uint32_t)op->a[5].u;
 	size_t cap = (size_t)op->a[3].n + op->a[4].n + 16;
-	char *state = malloc(cap);
 	int pfd[2], status = 0, r = 0;
 	if (c->host_pid <= 0)
 		return fail(e, ESRCH, "%s: no pid from CHILD_MAY_RUN before this op", path);
+	/* a missing or non-executable hook is named as such, not as "exit status 127" */
+	if (access(path, X_OK) < 0)
+		return fail_errno(e, "%s", path);
+	char *state = malloc(cap);
 	if (!state)
 		return fail(e, ENOMEM, "%s: state", path);
 	int n = snprintf(state, cap, "%s%d%s", op->a[3].s, (int)c->host_pid, op->a[4].s);
@@ -254,9 +257,9 @@ int do_RUN_HOOK(struct ctx *c, const struct op *op, struct err *e)
 		struct pollfd f[2] = { { pidfd, POLLIN, 0 }, { pfd[1], POLLOUT, 0 } };
 		long rest = deadline - now_ms();
 		int k = poll(f, 2, timeout ? (int)(rest > 0 ? rest : 0) : -1);
-		if (k == 0) {
+		if (k == 0 || (k < 0 && errno != EINTR)) {
+			r = k ? fail_errno(e, "%s: poll", path) : fail(e, ETIMEDOUT, "%s: after %u ms", path, timeout);
 			kill(pid, SIGKILL);
-			r = fail(e, ETIMEDOUT, "%s: after %u ms", path, timeout);
 			break;
 		}
 		if (k > 0 && f[1].revents)

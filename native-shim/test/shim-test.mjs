@@ -686,6 +686,10 @@ test('run_hook: a hook past its timeout is killed (ETIMEDOUT); a failing hook na
     type: 'error', step: f.step, lane: 'container', op: 'run_hook', errno: 125, errname: 'ECANCELED',
     message: 'run_hook /bin/sh: exit status 3',
   });
+
+  const missing = await failingPlan(['container', 'run_hook', '/no/such/hook', ['hook'], [], '', '', 0], { atContainer: true });
+  assert.equal(missing.r.records[0].errname, 'ENOENT');
+  assert.equal(missing.r.records[0].message, 'run_hook /no/such/hook: No such file or directory');
 }, { root: true });
 
 // the container side of a console: a fresh devpts in the root and /dev/ptmx pointing into it
@@ -712,6 +716,7 @@ test('console: create sends the pty master to the console socket; it drives the 
     }));
     const r = await runShim('create', plan, { detached: true });
     assert.equal(r.code, 0, JSON.stringify(r.records));
+    assert.ok(await waitFor(() => out.includes('name=')), 'the server received an fd');
     assert.match(out, /name=\/dev\/ptmx\n/);
     assert.equal(await start(fifo), '0');
     await Promise.race([closed, new Promise((res) => setTimeout(res, 5000))]);

@@ -35,15 +35,22 @@ bool planc_plan(planner *p, const uint8_t *config, size_t config_len,
     context_read(p, croot);
     if (p->nerrs) { sort_errors(p); return false; }
     p->err_prefix = "";
-    if (!parse(p, config, config_len, "config.json", &root)) return false;
+    static const char *const what[] = { "config.json", "process.json", "config.json", "config.json", "the resources" };
+    if (!parse(p, config, config_len, what[p->ctx.act], &root)) return false;
     p->config_root = root;
-    spec_read(p, root);
+    switch (p->ctx.act) {
+    case ACT_CREATE: spec_read(p, root); break;
+    case ACT_EXEC: spec_read_exec(p, root); break;
+    case ACT_PAUSE: case ACT_RESUME: spec_read_cgroup_only(p, root); break;
+    case ACT_UPDATE: spec_read_update(p, root); break;
+    }
     if (p->a.failed) {
         p->nerrs = 0;
         err_at(p, NULL, R_INTERNAL, "out of memory");
     }
     if (p->nerrs) { sort_errors(p); return false; }
     plan_all(p);
+    if (p->nerrs && !p->a.failed) { sort_errors(p); return false; }
     if (p->a.failed) {
         p->a.failed = 0;
         err_at(p, NULL, R_INTERNAL, p->sig_mismatch ? arena_printf(&p->a, "internal: op %d does not match ops.def", p->sig_mismatch) : "out of memory");

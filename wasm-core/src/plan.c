@@ -206,8 +206,10 @@ void plan_all(planner *p) {
         plan_teardown(p);
         break;
     case ACT_EXEC: plan_exec(p); break;
-    case ACT_PAUSE: plan_cgroups_freeze(p, true); break;
-    case ACT_RESUME: plan_cgroups_freeze(p, false); break;
+    case ACT_PAUSE: case ACT_RESUME:
+        plan_cgroups_freeze(p, p->ctx.act == ACT_PAUSE);
+        if (!p->nops) err_at(p, NULL, R_UNSUPPORTED, "the host facts list no freezer cgroup (v1 freezer or pure cgroup v2): nothing can pause the container");
+        break;
     case ACT_UPDATE: plan_cgroups_update(p); break;
     }
     emit_end(p);

@@ -102,7 +102,6 @@ static void plan_limits_v1(planner *p, const cg_hier *h, const char *dir, bool u
 
 static void plan_v1(planner *p) {
     const context *c = &p->ctx;
-    const spec *s = &p->s;
     const char *path = cg_path(p), *why = cg_why(p);
     for (size_t i = 0; i < c->nv1; i++) {
         const cg_hier *h = &c->v1[i];
@@ -130,7 +129,7 @@ static bool unified_has(planner *p, const char *ctl) {
     return false;
 }
 
-static void plan_limits_v2(planner *p, const char *dir);
+static void plan_limits_v2(planner *p, const char *dir, bool update);
 
 /* Pure cgroup v2: controllers must be enabled in every ancestor's subtree_control before the
  * leaf has their files. Device rules need an eBPF program there, which no op expresses yet. */
@@ -158,10 +157,10 @@ static void plan_v2(planner *p) {
         }
         if (!*q) break;
     }
-    plan_limits_v2(p, parent);
+    plan_limits_v2(p, parent, false);
 }
 
-static void plan_limits_v2(planner *p, const char *dir) {
+static void plan_limits_v2(planner *p, const char *dir, bool update) {
     const spec *s = &p->s;
     if (s->cpus && unified_has(p, "cpuset")) op_write_file(p, s->why_cpus, in_dir(p, dir, "cpuset.cpus"), s->cpus);
     if (s->mems && unified_has(p, "cpuset")) op_write_file(p, s->why_mems, in_dir(p, dir, "cpuset.mems"), s->mems);
@@ -182,7 +181,11 @@ static void plan_limits_v2(planner *p, const char *dir) {
         if (s->has_quota || s->has_period) {
             const char *q = s->has_quota && s->quota > 0 ? i64s(p, s->quota) : "max";
             const char *why2 = s->has_quota ? s->why_quota : s->why_period;
-            op_write_file(p, why2, in_dir(p, dir, "cpu.max"), arena_printf(&p->a, "%s %llu", q, (unsigned long long)(s->has_period ? s->period : 100000)));
+            /* update without a period keeps the current one (runc writes the quota alone);
+             * a new cgroup's period is the kernel's default, 100000 */
+            const char *v = update && !s->has_period ? q
+                          : arena_printf(&p->a, "%s %llu", q, (unsigned long long)(s->has_period ? s->period : 100000));
+            op_write_file(p, why2, in_dir(p, dir, "cpu.max"), v);
         }
     }
     if (unified_has(p, "pids") && s->has_pids)
@@ -229,7 +232,7 @@ void plan_cgroups_update(planner *p) {
         }
         op_write_file(p, "default:cgroup2-subtree-control", in_dir(p, parent, "cgroup.subtree_control"), "+io");
     }
-    plan_limits_v2(p, arena_printf(&p->a, "%s%s", c->unified, path));
+    plan_limits_v2(p, arena_printf(&p->a, "%s%s", c->unified, path), true);
 }
 
 /* pause/resume: the freezer of v1, or cgroup.freeze of v2. The kernel may take a moment to

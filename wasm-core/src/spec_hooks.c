@@ -65,8 +65,11 @@ static void read_annotations(planner *p, const jv *root) {
     s->annot_vals = arena_alloc(&p->a, o->n * sizeof *s->annot_vals);
     if (!s->annot_keys || !s->annot_vals) return;
     for (size_t i = 0; i < o->n; i++) {
+        const jv *x = o->items[i];
         const char *v;
-        if (val_str(p, o->items[i], &v)) s->annot_keys[s->nannot++] = o->items[i]->key;
+        /* SECURITY: a NUL in a key would cut it short here and in the state JSON */
+        if (strlen(x->key) != x->key_len) { err_at(p, x, R_STRING_NUL, "annotation name contains a NUL character"); continue; }
+        if (val_str(p, x, &v)) s->annot_keys[s->nannot++] = x->key;
     }
     qsort(s->annot_keys, s->nannot, sizeof *s->annot_keys, cmp_str);
     for (uint32_t i = 0; i < s->nannot; i++) s->annot_vals[i] = json_get(o, s->annot_keys[i])->s;

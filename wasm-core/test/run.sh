@@ -20,6 +20,42 @@ check default-hybrid.txt "$tool" --text "$here/fixtures/default.json" "$here/fix
 check full-hybrid.txt    "$tool" --text "$here/fixtures/full.json"    "$here/fixtures/context-hybrid.json"
 check full-v2.txt        "$tool" --text "$here/fixtures/full.json"    "$here/fixtures/context-v2.json"
 check errors.txt         "$tool"        "$here/fixtures/errors.json"  "$here/fixtures/context-hybrid.json"
+# the lifecycle: console, hooks, preserved fds, exec, pause/resume, update (context "action")
+fx=$here/fixtures
+check terminal-socket.txt "$tool" --text "$fx/terminal.json"     "$fx/context-console-socket.json"
+check terminal-proxy.txt  "$tool" --text "$fx/terminal.json"     "$fx/context-console-proxy.json"
+check hooks.txt           "$tool" --text "$fx/hooks.json"        "$fx/context-hooks.json"
+check preserve-fds.txt    "$tool" --text "$fx/default.json"      "$fx/context-preserve-fds.json"
+check exec-tty.txt        "$tool" --text "$fx/exec-process.json" "$fx/context-exec.json"
+check exec-v2.txt         "$tool" --text "$fx/exec-plain.json"   "$fx/context-exec-v2.json"
+check pause-hybrid.txt    "$tool" --text "$fx/default.json"      "$fx/context-pause-hybrid.json"
+check pause-v2.txt        "$tool" --text "$fx/default.json"      "$fx/context-pause-v2.json"
+check resume-hybrid.txt   "$tool" --text "$fx/default.json"      "$fx/context-resume-hybrid.json"
+check resume-v2.txt       "$tool" --text "$fx/default.json"      "$fx/context-resume-v2.json"
+check update-hybrid.txt   "$tool" --text "$fx/update.json"       "$fx/context-update-hybrid.json"
+check update-v2.txt       "$tool" --text "$fx/update.json"       "$fx/context-update-v2.json"
+
+# errors point into the document the action plans from (process.json, the resources) and
+# broken lifecycle contexts are the orchestrator's errors, pointing into the context
+check exec-errors.txt   "$tool" "$fx/exec-errors.json"   "$fx/context-exec-v2.json"
+check update-errors.txt "$tool" "$fx/update-errors.json" "$fx/context-update-hybrid.json"
+context_errors() {
+  local host='"host":{"cgroup":{"v1":[],"unified":"/sys/fs/cgroup","unified_controllers":[]}}'
+  local base='"id":"c","bundle":"/b","state_dir":"/run/planc/c"'
+  local c
+  for c in \
+    "{$base,\"action\":\"checkpoint\",$host}" \
+    "{$base,\"action\":\"exec\",$host}" \
+    "{$base,\"action\":\"exec\",\"container\":{\"pid\":0,\"config\":{\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}},$host}" \
+    "{$base,\"options\":{\"console_socket\":\"rel.sock\",\"preserve_fds\":-1},$host}" \
+    "{$base,\"options\":{\"console_socket\":\"/a.sock\",\"console_proxy\":\"/b.sock\"},$host}" \
+    "{$base,\"action\":\"pause\",\"host\":{\"cgroup\":{\"v1\":[{\"mount\":\"/sys/fs/cgroup/cpu\",\"controllers\":[\"cpu\"]}],\"unified\":null}}}"; do
+    echo "$c" >"$tmp/ctx.json"
+    echo "== $c"
+    "$tool" "$fx/default.json" "$tmp/ctx.json" 2>&1 >/dev/null || true
+  done
+}
+check context-errors.txt context_errors
 
 # the bytes of a plan do not depend on which directory the planner ran from
 a=$("$tool" "$here/fixtures/default.json" "$here/fixtures/context-hybrid.json" | sha256sum)
@@ -32,11 +68,21 @@ if [ -f "$build/planc-core.wasm" ] && command -v node >/dev/null; then
   w=$(head -1 "$tmp/abi" | sed 's/^ok sha256://')
   n=$("$tool" "$here/fixtures/default.json" "$here/fixtures/context-hybrid.json" | sha256sum | cut -d' ' -f1)
   [ "$w" = "$n" ] || { echo "wasm plan $w != native plan $n"; fail=1; }
+  # the same for the lifecycle plans (host-only actions have no error case abi_check can use)
+  for pair in "hooks context-hooks" "terminal context-console-proxy" "exec-process context-exec"; do
+    set -- $pair
+    w=$(node "$here/abi_check.mjs" "$build/planc-core.wasm" "$fx/$1.json" "$fx/$2.json" | head -1 | sed 's/^ok sha256://')
+    n=$("$tool" "$fx/$1.json" "$fx/$2.json" | sha256sum | cut -d' ' -f1)
+    [ "$w" = "$n" ] || { echo "wasm plan $w != native plan $n for $1 $2"; fail=1; }
+  done
 fi
-# one fixture per rule: it fails with exactly that rule (rules/<rule-id>.json)
+# one fixture per rule: it fails with exactly that rule (rules/<rule-id>.json, planned with
+# rules/<rule-id>.context when the rule needs options or an action, else context-hybrid.json)
 for f in "$here"/rules/*.json; do
   r=$(basename "$f" .json)
-  if "$tool" "$f" "$here/fixtures/context-hybrid.json" >/dev/null 2>"$tmp/err"; then
+  c="$here/fixtures/context-hybrid.json"
+  [ -f "$here/rules/$r.context" ] && c="$here/rules/$r.context"
+  if "$tool" "$f" "$c" >/dev/null 2>"$tmp/err"; then
     echo "rule $r: fixture was planned"; fail=1; continue
   fi
   others=$(grep -v "\[$r\]\$" "$tmp/err" || true)
@@ -55,7 +101,7 @@ grep -q '^/bundle: context: "bundle" must be an absolute path \[context\]$' "$tm
 for r in $(sed -n 's/^RULE([A-Z_]*, *"\([a-z0-9-]*\)".*/\1/p' "$here/../rules.def"); do
   grep -q "| \`$r\` |" "$here/../README.md" || { echo "rule $r missing from README.md"; fail=1; }
 done
-for d in $(grep -oh 'default:[a-z][a-z0-9-]*' "$here"/../src/*.c | sort -u); do
+for d in $(grep -oh '\(default\|option\):[a-z][a-z0-9-]*' "$here"/../src/*.c | sort -u); do
   grep -q "| \`$d\` |" "$here/../README.md" || { echo "$d missing from README.md"; fail=1; }
 done
 

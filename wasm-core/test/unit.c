@@ -213,6 +213,219 @@ static void uid_minus_one_is_refused(void) {
     arena_free_all(&p.a);
 }
 
+/* ---- the lifecycle: actions, console, hooks, preserved fds ---- */
+
+static const char *BASE =
+    "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"%s},"
+    "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"%s}]}%s}";
+static const char *CTX_HEAD =
+    "{\"id\":\"c1\",\"bundle\":\"/b\",\"state_dir\":\"/run/planc/c1\",\"host\":{\"cgroup\":{\"v1\":"
+    "[{\"mount\":\"/sys/fs/cgroup/freezer\",\"controllers\":[\"freezer\"]},{\"mount\":\"/sys/fs/cgroup/memory\",\"controllers\":[\"memory\"]}],"
+    "\"unified\":null}}}";
+
+typedef struct { int code, lane; const uint8_t *body; uint32_t len; } op_view;
+
+/* splits plan bytes into ops; returns the count (at most max) */
+static size_t ops_of(const uint8_t *o, size_t l, op_view *v, size_t max) {
+    size_t at = 12, n = 0;
+    while (at + 8 <= l && n < max) {
+        uint32_t body; memcpy(&body, o + at + 4, 4);
+        v[n].code = o[at] | o[at + 1] << 8; v[n].lane = o[at + 2]; v[n].body = o + at + 8; v[n].len = body;
+        n++; at += 8 + body;
+    }
+    return n;
+}
+/* the k-th string of an op's body (0 is its why), as a NUL-terminated copy */
+static const char *str_arg(const op_view *v, int k, char *out, size_t cap) {
+    size_t at = 0;
+    for (int i = 0;; i++) {
+        uint32_t n; memcpy(&n, v->body + at, 4);
+        if (i == k) { size_t m = n < cap - 1 ? n : cap - 1; memcpy(out, v->body + at + 4, m); out[m] = 0; return out; }
+        at += 4 + n;
+    }
+}
+static uint32_t u32_after_why(const op_view *v) {
+    uint32_t n, x; memcpy(&n, v->body, 4); memcpy(&x, v->body + 4 + n, 4); return x;
+}
+
+/* cfg_fmt gets three strings: extra process members, extra mount-ns members, extra top-level members */
+static int plan_with(const char *proc_extra, const char *mnt_extra, const char *top_extra, const char *ctx_extra,
+                     const uint8_t **out, size_t *len, planner *p) {
+    static char cfg[4096], ctx[4096];
+    snprintf(cfg, sizeof cfg, BASE, proc_extra, mnt_extra, top_extra);
+    snprintf(ctx, sizeof ctx, "%.*s%s}", (int)strlen(CTX_HEAD) - 1, CTX_HEAD, ctx_extra);
+    memset(p, 0, sizeof *p);
+    return planc_plan(p, (const uint8_t *)cfg, strlen(cfg), (const uint8_t *)ctx, strlen(ctx), out, len);
+}
+
+static void create_plan_unchanged_by_default_options(void) {
+    planner a, b; const uint8_t *oa, *ob; size_t la, lb;
+    int ok1 = plan_with("", "", "", "", &oa, &la, &a);
+    int ok2 = plan_with(",\"terminal\":false", "", "", ",\"action\":\"create\",\"hooks_caller\":true,\"options\":{\"no_pivot\":false,"
+                        "\"no_new_keyring\":true,\"preserve_fds\":0,\"console_socket\":\"\",\"console_proxy\":\"\"}", &ob, &lb, &b);
+    CHECK(ok1 && ok2 && la == lb && !memcmp(oa, ob, la), "default options changed the create plan");
+    arena_free_all(&a.a); arena_free_all(&b.a);
+}
+
+static void preserve_fds_moves_close_fds(void) {
+    planner p; const uint8_t *o; size_t l; op_view v[256];
+    CHECK(plan_with("", "", "", ",\"options\":{\"preserve_fds\":5}", &o, &l, &p), "plan failed");
+    size_t n = ops_of(o, l, v, 256); int found = 0;
+    for (size_t i = 0; i < n; i++) if (v[i].code == OP_CLOSE_FDS) { found++; CHECK(u32_after_why(&v[i]) == 8, "close_fds(%u), want 8", u32_after_why(&v[i])); }
+    CHECK(found == 1, "close_fds count %d", found);
+    arena_free_all(&p.a);
+}
+
+/* SECURITY: the console socket is reached by its host path, so it is connected before any
+ * mount namespace is joined and before pivot_root; the pty is made after pivot_root */
+static void console_connect_precedes_mount_namespace_and_pivot(void) {
+    planner p; const uint8_t *o; size_t l; op_view v[256];
+    CHECK(plan_with(",\"terminal\":true,\"consoleSize\":{\"height\":24,\"width\":80}", ",\"path\":\"/proc/1/ns/mnt\"", "",
+                    ",\"options\":{\"console_socket\":\"/run/s.sock\"}", &o, &l, &p), "plan failed: %s", p.nerrs ? p.errs[0].message : "");
+    size_t n = ops_of(o, l, v, 256);
+    long connect = -1, setup = -1, mntns = -1, pivot = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].code == OP_CONSOLE_CONNECT) connect = (long)i;
+        if (v[i].code == OP_CONSOLE_SETUP) setup = (long)i;
+        if (v[i].code == OP_PIVOT_ROOT) pivot = (long)i;
+        if (v[i].code == OP_SETNS && v[i].lane == F_LANE_CONTAINER && u32_after_why(&v[i]) != 0) {
+            char b[64]; str_arg(&v[i], 1, b, sizeof b);
+            if (!strcmp(b, "/proc/1/ns/mnt")) mntns = (long)i;
+        }
+    }
+    CHECK(connect >= 0 && mntns > connect && pivot > connect, "connect %ld mntns %ld pivot %ld", connect, mntns, pivot);
+    CHECK(setup == pivot + 1, "console_setup at %ld, pivot_root at %ld", setup, pivot);
+    arena_free_all(&p.a);
+}
+
+static void console_rules_match_runc(void) {
+    planner p; const uint8_t *o; size_t l;
+    CHECK(!plan_with(",\"terminal\":true", "", "", "", &o, &l, &p) && p.nerrs == 1 && !strcmp(p.errs[0].rule, "terminal-needs-socket")
+          && !strcmp(p.errs[0].pointer, "/process/terminal"), "terminal without a socket");
+    arena_free_all(&p.a);
+    CHECK(!plan_with("", "", "", ",\"options\":{\"console_socket\":\"/s\"}", &o, &l, &p) && p.nerrs == 1 &&
+          !strcmp(p.errs[0].rule, "socket-needs-terminal") && !strcmp(p.errs[0].pointer, "/process/terminal"), "socket without a terminal");
+    arena_free_all(&p.a);
+    /* a foreground run proxies the terminal itself: listen on the host, before clone, removed on teardown */
+    op_view v[256];
+    CHECK(plan_with(",\"terminal\":true", "", "", ",\"options\":{\"console_proxy\":\"/run/planc/c1/tty.sock\"}", &o, &l, &p), "proxy plan failed");
+    size_t n = ops_of(o, l, v, 256);
+    long listen = -1, clone = -1, unlink = -1;
+    for (size_t i = 0; i < n; i++) {
+        char b[64];
+        if (v[i].code == OP_CONSOLE_LISTEN) listen = (long)i;
+        if (v[i].code == OP_CLONE) clone = (long)i;
+        if (v[i].code == OP_UNLINK && !strcmp(str_arg(&v[i], 1, b, sizeof b), "/run/planc/c1/tty.sock")) unlink = (long)i;
+    }
+    CHECK(listen >= 0 && listen < clone && unlink > clone, "listen %ld clone %ld unlink %ld", listen, clone, unlink);
+    arena_free_all(&p.a);
+}
+
+/* the state a hook reads is runtime-spec JSON once the shim puts the pid between the parts */
+static void hook_state_is_split_around_the_pid(void) {
+    planner p; const uint8_t *o; size_t l; op_view v[256];
+    CHECK(plan_with("", "", ",\"annotations\":{\"z\":\"1\",\"a\":\"q\\\"\"},\"hooks\":{\"createContainer\":[{\"path\":\"/h\",\"timeout\":3}],"
+                    "\"startContainer\":[{\"path\":\"/s\",\"args\":[\"s\",\"x\"]}]}", "", &o, &l, &p),
+          "plan failed: %s", p.nerrs ? p.errs[0].message : "");
+    size_t n = ops_of(o, l, v, 256);
+    int hooks = 0; long pivot = -1, fifo = -1, first = -1, second = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].code == OP_PIVOT_ROOT) pivot = (long)i;
+        if (v[i].code == OP_EXEC_FIFO_WAIT) fifo = (long)i;
+        if (v[i].code != OP_RUN_HOOK) continue;
+        if (hooks++ == 0) first = (long)i; else second = (long)i;
+    }
+    CHECK(hooks == 2 && first == pivot - 1 && second == fifo + 1, "hooks at %ld %ld (pivot %ld, fifo wait %ld)", first, second, pivot, fifo);
+    if (first >= 0) {
+        /* body: why, path, argv(S), envp(S), prefix, suffix, timeout */
+        const uint8_t *b = v[first].body; size_t at = 0; uint32_t k;
+        memcpy(&k, b, 4); at = 4 + k;                                  /* why */
+        memcpy(&k, b + at, 4); at += 4 + k;                            /* path */
+        uint32_t cnt; memcpy(&cnt, b + at, 4); at += 4;
+        for (uint32_t i = 0; i < cnt; i++) { memcpy(&k, b + at, 4); at += 4 + k; }
+        memcpy(&cnt, b + at, 4); at += 4;
+        for (uint32_t i = 0; i < cnt; i++) { memcpy(&k, b + at, 4); at += 4 + k; }
+        char state[512]; size_t sl = 0;
+        memcpy(&k, b + at, 4); memcpy(state, b + at + 4, k); sl = k; at += 4 + k;
+        memcpy(state + sl, "1234", 4); sl += 4;
+        memcpy(&k, b + at, 4); memcpy(state + sl, b + at + 4, k); sl += k; at += 4 + k;
+        state[sl] = 0;
+        uint32_t ms; memcpy(&ms, b + at, 4);
+        CHECK(!strcmp(state, "{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\",\"pid\":1234,\"bundle\":\"/b\","
+                             "\"annotations\":{\"a\":\"q\\\"\",\"z\":\"1\"}}"), "state %s", state);
+        CHECK(ms == 3000, "timeout_ms %u", ms);
+    }
+    arena_free_all(&p.a);
+}
+
+/* SECURITY: a prestart hook the caller will not run must stop the plan, never vanish */
+static void caller_hooks_need_a_caller(void) {
+    planner p; const uint8_t *o; size_t l; op_view v[256];
+    const char *hooks = ",\"hooks\":{\"prestart\":[{\"path\":\"/p\"}]}";
+    CHECK(!plan_with("", "", hooks, "", &o, &l, &p) && p.nerrs == 1 && !strcmp(p.errs[0].rule, "unsupported")
+          && !strcmp(p.errs[0].pointer, "/hooks/prestart"), "prestart without a caller planned");
+    arena_free_all(&p.a);
+    CHECK(plan_with("", "", hooks, ",\"hooks_caller\":true", &o, &l, &p), "prestart with a caller failed");
+    size_t n = ops_of(o, l, v, 256);
+    long sc = -1, join = -1, may_run = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].code == OP_SYNC_CALLER) { sc = (long)i; CHECK(u32_after_why(&v[i]) == F_CALLER_CREATE_RUNTIME && v[i].lane == F_LANE_HOST, "sync_caller args"); }
+        if (v[i].code == OP_WRITE_CHILD_PID) join = (long)i;
+        if (v[i].code == OP_SYNC_SIGNAL && may_run < 0) may_run = (long)i;
+    }
+    CHECK(sc > join && join >= 0 && may_run == sc + 1, "sync_caller %ld after join %ld, before may_run %ld", sc, join, may_run);
+    arena_free_all(&p.a);
+}
+
+static const char *EXEC_CTX =
+    ",\"action\":\"exec\",\"container\":{\"pid\":99,\"config\":{\"linux\":{\"namespaces\":"
+    "[{\"type\":\"mount\"},{\"type\":\"network\"},{\"type\":\"pid\"},{\"type\":\"uts\"}]}}}";
+
+/* ORDER: every /proc/<pid>/ns path is opened before the mount namespace is joined */
+static void exec_joins_the_mount_namespace_last(void) {
+    static const char *proc = "{\"args\":[\"ps\"],\"cwd\":\"/\"}";
+    static char ctx[2048];
+    snprintf(ctx, sizeof ctx, "%.*s%s}", (int)strlen(CTX_HEAD) - 1, CTX_HEAD, EXEC_CTX);
+    planner p; memset(&p, 0, sizeof p); const uint8_t *o; size_t l; op_view v[256];
+    CHECK(planc_plan(&p, (const uint8_t *)proc, strlen(proc), (const uint8_t *)ctx, strlen(ctx), &o, &l), "exec plan failed: %s", p.nerrs ? p.errs[0].message : "");
+    size_t n = ops_of(o, l, v, 256);
+    long clone = -1, pidns = -1, last_setns = -1, mnt = -1; int clones = 0;
+    for (size_t i = 0; i < n; i++) {
+        char b[64];
+        CHECK(v[i].code != OP_MKFIFO && v[i].code != OP_EXEC_FIFO_WAIT && v[i].code != OP_MKDIR && v[i].lane != F_LANE_TEARDOWN,
+              "exec plan creates something: op %d", v[i].code);
+        if (v[i].code == OP_CLONE) { clone = (long)i; clones++; }
+        if (v[i].code != OP_SETNS) continue;
+        str_arg(&v[i], 1, b, sizeof b);
+        if (!strcmp(b, "/proc/99/ns/pid")) { pidns = (long)i; CHECK(v[i].lane == F_LANE_HOST, "pid setns not in the host lane"); }
+        else last_setns = (long)i;
+        if (!strcmp(b, "/proc/99/ns/mnt")) mnt = (long)i;
+    }
+    CHECK(clones == 1 && pidns >= 0 && pidns < clone, "pid ns %ld, clone %ld", pidns, clone);
+    CHECK(mnt >= 0 && mnt == last_setns, "mnt setns %ld, last setns %ld", mnt, last_setns);
+    arena_free_all(&p.a);
+}
+
+static void host_only_actions_have_no_clone(void) {
+    static const char *acts[] = { ",\"action\":\"pause\"", ",\"action\":\"resume\"",
+        ",\"action\":\"update\",\"container\":{\"config\":{\"linux\":{\"cgroupsPath\":\"/x/y\"}}}" };
+    static const char *cfgs[] = { "{\"linux\":{\"cgroupsPath\":\"/x/y\"}}", "{}", "{\"memory\":{\"limit\":1048576}}" };
+    static const char *want[] = { "/sys/fs/cgroup/freezer/x/y/freezer.state", "/sys/fs/cgroup/freezer/c1/freezer.state", "/sys/fs/cgroup/memory/x/y/memory.limit_in_bytes" };
+    for (int k = 0; k < 3; k++) {
+        static char ctx[2048];
+        snprintf(ctx, sizeof ctx, "%.*s%s}", (int)strlen(CTX_HEAD) - 1, CTX_HEAD, acts[k]);
+        planner p; memset(&p, 0, sizeof p); const uint8_t *o; size_t l; op_view v[64];
+        if (!planc_plan(&p, (const uint8_t *)cfgs[k], strlen(cfgs[k]), (const uint8_t *)ctx, strlen(ctx), &o, &l)) {
+            CHECK(0, "action %d failed: %s", k, p.nerrs ? p.errs[0].message : ""); arena_free_all(&p.a); continue;
+        }
+        size_t n = ops_of(o, l, v, 64);
+        CHECK(n == 1 && v[0].code == OP_WRITE_FILE && v[0].lane == F_LANE_HOST, "action %d: %zu ops", k, n);
+        char b[128];
+        if (n) CHECK(!strcmp(str_arg(&v[0], 1, b, sizeof b), want[k]), "action %d writes %s", k, b);
+        arena_free_all(&p.a);
+    }
+}
+
 int main(void) {
     json_rejects_duplicate_keys();
     json_unescapes_surrogate_pairs();
@@ -226,6 +439,14 @@ int main(void) {
     ambient_needs_inheritable_and_permitted();
     seccomp_compares_64_bit_arguments();
     uid_minus_one_is_refused();
+    create_plan_unchanged_by_default_options();
+    preserve_fds_moves_close_fds();
+    console_connect_precedes_mount_namespace_and_pivot();
+    console_rules_match_runc();
+    hook_state_is_split_around_the_pid();
+    caller_hooks_need_a_caller();
+    exec_joins_the_mount_namespace_last();
+    host_only_actions_have_no_clone();
     if (failures) { fprintf(stderr, "%d unit check(s) failed\n", failures); return 1; }
     printf("unit: all checks passed\n");
     return 0;

@@ -704,7 +704,7 @@ test('console: create sends the pty master to the console socket; it drives the 
   const fifo = path.join(work, 'exec.fifo.tty');
   const sock = path.join(work, 'console.sock');
   const server = spawn(helper, ['serve', sock, 'echo $((40+2))\n'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
+  let out = '', initPid;
   server.stdout.on('data', (d) => { out += d; });
   const closed = new Promise((res) => server.on('close', res));
   try {
@@ -715,6 +715,7 @@ test('console: create sends the pty master to the console socket; it drives the 
       afterPivot: [['container', 'console_setup', '/dev/ptmx', 24, 80]],
     }));
     const r = await runShim('create', plan, { detached: true });
+    initPid = r.records[0]?.pid;
     assert.equal(r.code, 0, JSON.stringify(r.records));
     assert.ok(await waitFor(() => out.includes('name=')), 'the server received an fd');
     assert.match(out, /name=\/dev\/ptmx\n/);
@@ -726,6 +727,8 @@ test('console: create sends the pty master to the console socket; it drives the 
     assert.ok(lines.includes('42'), out);
     assert.ok(zombieOrGone(r.records[0].pid));
   } finally {
+    // a created init that never got started would block on its fifo forever
+    if (initPid && !zombieOrGone(initPid)) process.kill(initPid, 'SIGKILL');
     server.kill('SIGKILL');
     fs.rmSync(fifo, { force: true });
     cleanDev();

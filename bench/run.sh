@@ -1,94 +1,210 @@
 #!/usr/bin/env bash
-# Times `run` of /bin/true under planc, runc and crun with one hyperfine invocation on the same
-# busybox rootfs, then writes docs/perf.md. Never modifies host mounts; removes its cgroups.
+# Lifecycle latency, memory and throughput of planc vs runc vs crun (one hyperfine run per scenario,
+# same busybox rootfs), plus the in-process planner cost; rewrites docs/perf.md. Usage: bash bench/run.sh
+# Cgroups only under /planc-bench/, all removed; host cgroup mounts are restored exactly (see hugetlb below).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-runs=${RUNS:-30}
+runs=${RUNS:-40}            # timed runs per command in the latency scenarios
 warmup=${WARMUP:-3}
-work=$(mktemp -d /tmp/planc-bench.XXXXXX)
+mem_runs=${MEM_RUNS:-15}    # /usr/bin/time samples per runtime
+par_workers=${PAR_WORKERS:-8}
+par_each=${PAR_EACH:-6}     # containers per worker in one parallel sample
+par_runs=${PAR_RUNS:-5}
+move_hugetlb=${BENCH_MOVE_HUGETLB:-1}
+bun=$repo/node_modules/bun/bin/bun.exe
 planc=$repo/bin/planc
 declare -A bins=([planc]=$planc [runc]=/usr/sbin/runc [crun]=/usr/bin/crun)
 order=(planc runc crun)
+tag=$$
+work=$(mktemp -d /tmp/planc-bench.XXXXXX)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- crun 1.8 and hybrid hosts ----------------------------------------------------------------
+# crun refuses a host whose cgroup2 mount owns a controller (here: hugetlb, which no v1 hierarchy
+# has). Binding hugetlb to its own v1 hierarchy for the bench is undone exactly: the hierarchy is
+# created here, so its cgroups are ours to remove; once only its root is left, umount destroys it
+# and the kernel gives hugetlb back to cgroup2. Done only when cgroup2 has no child using it.
+hug=/sys/fs/cgroup/hugetlb
+hugetlb_moved=0
+hugetlb_field() { awk -v f="$1" '$1 == "hugetlb" { print $f }' /proc/cgroups; }
+hug_reason=''
+detach_hugetlb() { hug_reason=$(hugetlb_refusal) || return 1
+  mkdir "$hug" || { hug_reason="mkdir $hug failed"; return 1; }
+  if ! mount -t cgroup -o hugetlb cgroup "$hug"; then rmdir "$hug"; hug_reason="mount failed"; return 1; fi
+  hugetlb_moved=1
+}
+# prints why hugetlb must stay where it is, and fails; succeeds silently when moving it is safe
+hugetlb_refusal() {
+  [ "$move_hugetlb" = 1 ] || { echo "BENCH_MOVE_HUGETLB=0"; return 1; }
+  local uni=/sys/fs/cgroup/unified
+  [ -f "$uni/cgroup.controllers" ] || { echo "no cgroup2 mount at $uni"; return 1; }
+  grep -qw hugetlb "$uni/cgroup.controllers" || { echo "cgroup2 does not own hugetlb"; return 1; }
+  [ "$(hugetlb_field 2)" = 0 ] || { echo "hugetlb is already on a v1 hierarchy"; return 1; }
+  if find "$uni" -name cgroup.subtree_control -exec grep -lw hugetlb {} + | grep -q .; then
+    echo "a cgroup2 subtree enables hugetlb"; return 1
+  fi
+  [ ! -e "$hug" ] || { echo "$hug exists"; return 1; }
+}
+restore_hugetlb() {
+  [ "$hugetlb_moved" = 1 ] || return 0
+  local i
+  for i in $(seq 1 240); do
+    if [ "$(hugetlb_field 2)" = 0 ]; then
+      if mountpoint -q "$hug"; then umount "$hug"; fi
+      rmdir "$hug" 2>/dev/null || true
+      grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers && { hugetlb_moved=0; echo "bench: hugetlb given back to cgroup2" >&2; return 0; }
+    elif mountpoint -q "$hug"; then
+      find "$hug" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null || true
+      # removed cgroups linger until their last reference drops; only a bare root dies on umount
+      [ "$(hugetlb_field 3)" = 1 ] && umount "$hug"
+    elif [ $((i % 10)) = 0 ]; then
+      # unmounted but alive (a lingering child): mount it again to finish the job
+      mount -t cgroup -o hugetlb cgroup "$hug" || true
+    fi
+    sleep 0.25
+  done
+  echo "bench: WARNING: hugetlb is still on its own v1 hierarchy ($hug); retry with: bash bench/run.sh --restore-hugetlb" >&2
+  return 1
+}
+
+# after an interrupted restore: give hugetlb back if a v1 hierarchy of its own still holds it
+if [ "${1:-}" = --restore-hugetlb ]; then
+  rm -rf "$work"
+  [ "$(hugetlb_field 2)" != 0 ] && [ "$(awk '$1 != "hugetlb" && $2 == h' h="$(hugetlb_field 2)" /proc/cgroups)" = "" ] || { echo "hugetlb is not on a v1 hierarchy of its own; nothing to do"; exit 0; }
+  hugetlb_moved=1
+  restore_hugetlb
+  exit $?
+fi
 
 cleanup() {
-  for h in /sys/fs/cgroup/*/planc-bench /sys/fs/cgroup/unified/planc-bench; do
-    [ -d "$h" ] || continue
-    for rt in "${order[@]}"; do rmdir "$h/$rt-$$" 2>/dev/null || true; done
-    rmdir "$h" 2>/dev/null || true
+  set +e
+  for rt in "${order[@]}"; do
+    for st in "$work/$rt/state"/*/; do
+      [ -d "$st" ] && "${bins[$rt]}" --root "$work/$rt/state" delete --force "$(basename "$st")" >/dev/null 2>&1
+    done
   done
+  for st in "$work/profile-state"/*/; do
+    [ -d "$st" ] && "$planc" --root "$work/profile-state" delete --force "$(basename "$st")" >/dev/null 2>&1
+  done
+  for h in /sys/fs/cgroup/*/planc-bench; do
+    [ -d "$h" ] || continue
+    find "$h" -mindepth 1 -depth -type d -name "*-$tag*" -exec rmdir {} \; 2>/dev/null
+    rmdir "$h" 2>/dev/null
+  done
+  restore_hugetlb
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 [ -x "$planc" ] || { echo "bench: $planc missing; run 'make build'" >&2; exit 1; }
+command -v hyperfine >/dev/null || { echo "bench: hyperfine missing (apt-get install hyperfine)" >&2; exit 1; }
 bash scripts/mkrootfs.sh "$work/rootfs" >/dev/null
 
-# one bundle per runtime, identical but for cgroupsPath, all on the one rootfs
-for rt in "${order[@]}"; do
-  mkdir -p "$work/$rt/bundle" "$work/$rt/state"
-  node - "$repo/spec-tests/fixtures/default.json" "$work/$rt/bundle/config.json" "$work/rootfs" "/planc-bench/$rt-$$" <<'JS'
+# ---- bundles: identical but for args and cgroupsPath, all on the one rootfs ---------------------
+mkbundle() { # <dir> <cgroupsPath> <args...>
+  mkdir -p "$1"
+  node - "$repo/spec-tests/fixtures/default.json" "$1/config.json" "$work/rootfs" "$2" "${@:3}" <<'JS'
 const fs = require('node:fs');
-const [base, file, rootfs, cgroupsPath] = process.argv.slice(2);
+const [base, file, rootfs, cgroupsPath, ...args] = process.argv.slice(2);
 const c = JSON.parse(fs.readFileSync(base, 'utf8'));
 c.process.terminal = false;
-c.process.args = ['/bin/true'];
+c.process.args = args;
 c.root.path = rootfs;
 c.linux.cgroupsPath = cgroupsPath;
 fs.writeFileSync(file, JSON.stringify(c, null, 2) + '\n');
 JS
+}
+for rt in "${order[@]}"; do
+  mkdir -p "$work/$rt/state"
+  mkbundle "$work/$rt/true" "/planc-bench/$rt-$tag" /bin/true
+  mkbundle "$work/$rt/sleep-st" "/planc-bench/$rt-$tag-st" /bin/sleep 1000
+  mkbundle "$work/$rt/sleep-kl" "/planc-bench/$rt-$tag-kl" /bin/sleep 1000
+  for k in $(seq 1 "$par_workers"); do mkbundle "$work/$rt/par$k" "/planc-bench/$rt-$tag-p$k" /bin/true; done
 done
 
-cmd_for() { echo "${bins[$1]} --root $work/$1/state run --bundle $work/$1/bundle bench-$1-$$"; }
+crun_note=''
+if detach_hugetlb; then
+  crun_note="hugetlb was bound to its own v1 hierarchy at $hug for the duration of the bench (crun 1.8 refuses hybrid hosts whose cgroup2 mount owns a controller) and given back to cgroup2 afterwards; all three runtimes ran with the same host layout."
+elif [ -n "$hug_reason" ]; then
+  echo "bench: hugetlb left where it is: $hug_reason" >&2
+  crun_note="hugetlb left on cgroup2 ($hug_reason)."
+fi
 
-# a runtime that cannot run the bundle once is reported, not timed (crun 1.8 refuses hybrid
-# cgroup hosts whose cgroup2 mount owns controllers; the bench never remounts to help it)
-names=() cmds=() unavailable=()
+lc=$repo/bench/lifecycle.sh
+rt_cmd() { echo "${bins[$1]} --root $work/$1/state $2"; }
+
+# a runtime that cannot run the bundle once is reported, not timed
+avail=() unavailable=()
 for rt in "${order[@]}"; do
-  if out=$($(cmd_for "$rt") </dev/null 2>&1); then
-    names+=("$rt"); cmds+=("$(cmd_for "$rt")")
+  if out=$($(rt_cmd "$rt" "run --bundle $work/$rt/true probe-$tag") </dev/null 2>&1); then
+    avail+=("$rt")
   else
     reason=$(printf '%s' "$out" | tail -n 1 | cut -c1-200)
     echo "bench: $rt unavailable: $reason" >&2
     unavailable+=("$rt: $reason")
   fi
 done
-[ "${#names[@]}" -gt 0 ] || { echo "bench: no runtime could run the bundle" >&2; exit 1; }
+[ "${#avail[@]}" -gt 0 ] || { echo "bench: no runtime could run the bundle" >&2; exit 1; }
 
-hf_args=(-N --warmup "$warmup" --runs "$runs" --export-json "$work/hyperfine.json")
-for i in "${!names[@]}"; do hf_args+=(-n "${names[$i]}" "${cmds[$i]}"); done
-hyperfine "${hf_args[@]}" </dev/null
-
-mkdir -p docs
-printf '%s\n' "${unavailable[@]}" > "$work/unavailable.txt"
-node - "$work/hyperfine.json" "$work/unavailable.txt" docs/perf.md "$runs" "$warmup" <<'JS'
-const fs = require('node:fs');
-const os = require('node:os');
-const { execFileSync } = require('node:child_process');
-const [jsonFile, unavailFile, out, runs, warmup] = process.argv.slice(2);
-const results = JSON.parse(fs.readFileSync(jsonFile, 'utf8')).results;
-const unavailable = fs.readFileSync(unavailFile, 'utf8').split('\n').filter(Boolean);
-const ms = (s) => (s * 1000).toFixed(1);
-const med = Object.fromEntries(results.map((r) => [r.command, r.median]));
-const version = (bin, args) => { try { return execFileSync(bin, args, { encoding: 'utf8' }).split('\n')[0]; } catch { return 'unknown'; } };
-const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [, 'unknown'])[1];
-const lines = [];
-lines.push('# Performance: `run` of /bin/true', '');
-lines.push('Produced by `bench/run.sh`; do not edit by hand. Re-run with `make build && bash bench/run.sh`', `(RUNS=${runs}, WARMUP=${warmup}; one hyperfine invocation, \`-N\`, same busybox rootfs, each runtime with its own --root and cgroupsPath under /planc-bench/).`, '');
-lines.push(`Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, kernel ${os.release()}, ${new Date().toISOString().slice(0, 10)}.`);
-lines.push(`Versions: ${version('/usr/sbin/runc', ['--version'])}; ${version('/usr/bin/crun', ['--version'])}; ${version('bin/planc', ['--version'])}.`, '');
-lines.push('| runtime | median (ms) | mean ± σ (ms) | min (ms) | max (ms) |', '|---|---|---|---|---|');
-for (const r of results) lines.push(`| ${r.command} | ${ms(r.median)} | ${ms(r.mean)} ± ${ms(r.stddev ?? 0)} | ${ms(r.min)} | ${ms(r.max)} |`);
-lines.push('');
-const ratio = (a, b) => (med[a] && med[b] ? `${(med[a] / med[b]).toFixed(2)}×` : 'n/a (' + (med[b] ? a : b) + ' unavailable)');
-lines.push(`Ratios of medians: planc/runc = ${ratio('planc', 'runc')}, planc/crun = ${ratio('planc', 'crun')}.`, '');
-if (unavailable.length) {
-  lines.push('Unavailable on this host (not timed):', '');
-  for (const u of unavailable) lines.push(`- ${u}`);
-  lines.push('');
+# <scenario> <runs> <per-runtime command template> [<per-runtime prepare template>]; templates use @RT@, @ROOT@, @W@
+scenario() {
+  local name=$1 tmpl=$3 prep=${4:-} args=(-N --warmup "$warmup" --runs "$2" --export-json "$work/hf-$1.json") rt c p
+  for rt in "${avail[@]}"; do
+    c=${tmpl//@RT@/${bins[$rt]}}; c=${c//@ROOT@/$work/$rt/state}; c=${c//@W@/$work/$rt}
+    if [ -n "$prep" ]; then
+      p=${prep//@RT@/${bins[$rt]}}; p=${p//@ROOT@/$work/$rt/state}; p=${p//@W@/$work/$rt}
+      args+=(--prepare "$p")
+    fi
+    args+=(-n "$rt" "$c")
+  done
+  echo "== $name" >&2
+  hyperfine "${args[@]}" </dev/null >&2
 }
-fs.writeFileSync(out, lines.join('\n'));
-for (const r of results) console.log(`${r.command.padEnd(6)} median ${ms(r.median)} ms`);
-console.log(`planc/runc ${ratio('planc', 'runc')}   planc/crun ${ratio('planc', 'crun')}`);
-JS
-echo "wrote docs/perf.md"
+
+scenario run "$runs" "@RT@ --root @ROOT@ run --bundle @W@/true run-$tag"
+scenario lifecycle "$runs" "bash $lc cycle @RT@ @ROOT@ @W@/true cyc-$tag"
+scenario state "$runs" "@RT@ --root @ROOT@ state st-$tag" "bash $lc ensure-running @RT@ @ROOT@ @W@/sleep-st st-$tag"
+scenario kill "$runs" "@RT@ --root @ROOT@ kill kl-$tag KILL" "bash $lc running @RT@ @ROOT@ @W@/sleep-kl kl-$tag"
+scenario delete "$runs" "@RT@ --root @ROOT@ delete dl-$tag" "bash $lc stopped @RT@ @ROOT@ @W@/true dl-$tag"
+scenario parallel "$par_runs" "bash $repo/bench/parallel.sh @RT@ @ROOT@ @W@ $par_workers $par_each"
+for rt in "${avail[@]}"; do
+  for id in st kl dl; do bash "$lc" remove "${bins[$rt]}" "$work/$rt/state" - "$id-$tag"; done
+done
+
+# peak RSS of the runtime's processes (ru_maxrss of the largest one, the container aside) during `run`
+echo "== memory" >&2
+for i in $(seq 1 "$mem_runs"); do
+  for rt in "${avail[@]}"; do
+    /usr/bin/time -f "$rt %M" -a -o "$work/maxrss.txt" $(rt_cmd "$rt" "run --bundle $work/$rt/true mem-$tag") </dev/null
+  done
+done
+
+# where planc's time goes, as separately timed pieces
+echo "== components" >&2
+comp=(-N --warmup "$warmup" --runs "$runs" --export-json "$work/hf-components.json")
+comp+=(-n "bun: empty script" "$bun -e 0")
+comp+=(-n "node: empty script" "node -e 0")
+comp+=(-n "planc --version (bun)" "$planc --version")
+comp+=(-n "planc state (bun)" "$(rt_cmd planc "state no-such-$tag")")
+comp+=(-n "planc plan -b (bun)" "$planc plan -b $work/planc/true --id comp-$tag")
+comp+=(-n "planc run (node 20)" "node $repo/build/planc.js --root $work/planc/state run --bundle $work/planc/true comp-$tag")
+comp+=(-n "planc run (bun)" "$(rt_cmd planc "run --bundle $work/planc/true comp-$tag")")
+hyperfine -i "${comp[@]}" </dev/null >&2
+
+echo "== planner (in-process)" >&2
+"$bun" bench/planner.ts --json "$work/planner.json" >&2
+
+echo "== phases (strace)" >&2
+if command -v strace >/dev/null; then
+  node bench/profile.mjs "$work" "$work/planc/true" "${PROFILE_RUNS:-15}" --json "$work/profile.json" >&2
+else
+  echo "bench: strace missing (apt-get install strace); phases skipped" >&2
+fi
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+printf '%s\n' "${unavailable[@]}" > "$work/unavailable.txt"
+node bench/report.mjs "$work" docs/perf.md "runs=$runs warmup=$warmup mem_runs=$mem_runs par=${par_workers}x$par_each par_runs=$par_runs" \
+  "$load_before" "$load_after" "$crun_note" "$((par_workers * par_each))"
+echo "wrote docs/perf.md" >&2

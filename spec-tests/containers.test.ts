@@ -2,6 +2,7 @@
 // what a probe inside sees must be identical, and nothing may be left behind. Tests here run one
 // after another (one file) so two cores are never asked to start many containers at once.
 import { test, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeAsRoot, plancBin } from './helpers/env.js';
@@ -200,6 +201,46 @@ describeAsRoot('runs real containers', 'planc run behaves like runc run', () => 
       expect(Date.now() - started).toBeLessThan(25_000);
     });
   }
+
+  test('user namespace from uid/gid mappings, with a host device, /dev/ptmx and a tmpcopyup tmpfs: same as runc', async () => {
+    // a rootfs owned by the mapped root, as an engine prepares it
+    const ub = path.join(tmp, 'userns-bundle');
+    fs.mkdirSync(ub, { mode: 0o755 });
+    fs.chmodSync(tmp, 0o711);   // the mapped root must reach the rootfs (mkdtemp makes 0700)
+    execFileSync('cp', ['-a', path.join(bundle, 'rootfs'), path.join(ub, 'rootfs')]);
+    execFileSync('chown', ['-R', '100000:100000', path.join(ub, 'rootfs')]);
+    const script = [
+      'id', 'cat /proc/self/uid_map /proc/self/gid_map', 'stat -c "%n %u %g %t,%T" /dev/null /dev/fuse',
+      'readlink /dev/ptmx', 'echo x >/dev/null && echo null-writable', 'head -1 /etc/passwd',
+      'grep " /etc " /proc/mounts | cut -d" " -f3', 'touch /etc/new && echo etc-writable', 'touch /x 2>/dev/null || echo root-ro',
+    ].join('; ');
+    const out: Record<string, { code: number | null; stdout: string; stderr: string }> = {};
+    for (const rt of ['runc', 'planc'] as const) {
+      const id = uniqueId(rt);
+      writeConfig(ub, probeConfig((c) => {
+        c.process.args = ['/bin/sh', '-c', script];
+        c.linux.cgroupsPath = `/${parent}/${id}`;
+        c.linux.namespaces.push({ type: 'user' });
+        c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }, { path: '/dev/ptmx', type: 'c', major: 5, minor: 2 }];
+        c.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'tmpcopyup'] });
+      }));
+      const r = await runContainer(rt, roots[rt], ub, id);
+      out[rt] = { code: r.code, stdout: r.stdout, stderr: r.stderr };
+    }
+    expect(out.runc.code, `runc failed: ${out.runc.stderr}`).toBe(0);
+    expect(out.planc.stdout, `planc stderr: ${out.planc.stderr}`).toBe(out.runc.stdout);
+    expect(out.planc.code).toBe(0);
+    const lines = out.planc.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    expect(lines[0]).toMatch(/^uid=0\(root\) gid=0\(root\)/);
+    expect(lines.slice(1, 3)).toEqual(['0 100000 65536', '0 100000 65536']);
+    // bind mounts of the host's nodes: their host owner is unmapped, so it shows as nobody
+    expect(lines.slice(3, 5)).toEqual(['/dev/null 65534 65534 1,3', '/dev/fuse 65534 65534 a,e5']);
+    expect(lines.slice(5)).toEqual(['pts/ptmx', 'null-writable', lines[7], 'tmpfs', 'etc-writable', 'root-ro']);
+    expect(lines[7]).toMatch(/^root:/);
+    rmTree(ub);
+  });
 
   test('bad config: planc run exits 1 with the pointer and leaves nothing', async () => {
     const id = uniqueId('planc');

@@ -82,7 +82,9 @@ int apply_teardown(struct ctx *c, const struct plan *p, int report)
 static _Noreturn void child_failed(struct ctx *c, long step, const struct op *op, struct err *e)
 {
 	uint32_t v = SYNC_PEER_FAILED;
-	if (!e->reported)
+	if (c->detached)
+		report_text(2, "planc: exec failed: ", op, e);
+	else if (!e->reported)
 		report_error(c->report_fd, step, op, e);
 	send(c->sync_fd, &v, sizeof v, MSG_NOSIGNAL);
 	_exit(1);

@@ -126,10 +126,12 @@ int do_SYNC_SIGNAL(struct ctx *c, const struct op *op, struct err *e)
 		return fail_errno(e, "%s", point_name(v));
 	/* ORDER: in create mode nobody reads the report pipe once P has said "created", and a
 	 * reader waiting for its EOF must not wait for `start`: C lets go of it here and sends
-	 * any later error record to its stderr */
-	if (c->is_child && c->mode == MODE_CREATE && v == SYNC_CHILD_READY && c->report_fd > 2) {
-		close(c->report_fd);
+	 * any later failure to its stderr as a plain line */
+	if (c->is_child && c->mode == MODE_CREATE && v == SYNC_CHILD_READY) {
+		if (c->report_fd > 2)
+			close(c->report_fd);
 		c->report_fd = 2;
+		c->detached = 1;
 	}
 	return 0;
 }

@@ -195,6 +195,49 @@ int do_EXECVE(struct ctx *c, const struct op *op, struct err *e)
 	return fail(e, err, "%s", file);
 }
 
+/* executable: 0 when path names a regular file the current credentials may execute */
+static int executable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		return -EACCES;
+	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0 ? -errno : 0;
+}
+
+/* strerror as Go spells it: "no such file or directory" */
+static const char *go_errstr(int errnum, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s", strerror(errnum));
+	if (buf[0] >= 'A' && buf[0] <= 'Z')
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
+/* resolves file as do_EXECVE will; the message is Go's exec.LookPath error, which engines
+ * match on ("executable file not found in $PATH", "no such file or directory", ...) */
+int do_EXEC_CHECK(struct ctx *c, const struct op *op, struct err *e)
+{
+	(void)c;
+	const char *file = op->a[0].s;
+	char path[PATH_MAX], msg[128];
+	int r = -ENOENT;
+	if (!strchr(file, '/')) {
+		for (uint32_t i = 0; i < op->a[1].n; i++)
+			if (snprintf(path, sizeof path, "%s/%s", op->a[1].sv[i], file) < (int)sizeof path &&
+			    executable(path) == 0)
+				return 0;
+		fail(e, ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
+	} else if ((r = executable(file)) == -EACCES) {
+		fail(e, EACCES, "exec: \"%s\": permission denied", file);
+	} else if (r < 0) {
+		fail(e, -r, "exec: \"%s\": stat %s: %s", file, file, go_errstr(-r, msg, sizeof msg));
+	}
+	e->bare = r < 0;
+	return r < 0 ? r : 0;
+}
+
 /* hook_feed: the state bytes go to the hook's stdin while it runs; a hook that does not read
  * them, or exits early, must not block or kill C (EPIPE is ignored: SIGPIPE is ignored here) */
 static void hook_feed(int *wfd, const char **p, size_t *left)

@@ -1,12 +1,14 @@
 /* ops_root.c — C's filesystem ops: everything inside the container's root is resolved from
  * the open_root fd with openat2(RESOLVE_IN_ROOT), and every mount targets an fd.
  * Must never resolve an in-root path as a plain string. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -184,6 +186,57 @@ static int create_target(struct ctx *c, const char *target, int srcfd, struct er
 	return 0;
 }
 
+/* copy_dir: from's entries into to, never following a symlink: directories, regular files
+ * and symlinks with their owner, and mode and times but for symlinks; the rest is skipped */
+static int copy_dir(int from, int to, const char *target, struct err *e)
+{
+	int dfd = fcntl(from, F_DUPFD_CLOEXEC, 3), r = 0;
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	struct dirent *de;
+	if (!d)
+		return dfd >= 0 ? close(dfd), fail(e, ENOMEM, "%s: copy up", target) : fail_errno(e, "%s: copy up", target);
+	while (r == 0 && (de = readdir(d))) {
+		const char *n = de->d_name;
+		char link[PATH_MAX];
+		struct stat st;
+		int in = -1, out = -1;
+		if (!strcmp(n, ".") || !strcmp(n, ".."))
+			continue;
+		if (fstatat(from, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = fail_errno(e, "%s: copy up %s", target, n);
+		} else if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(to, n, 0700) < 0 || (in = openat(from, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+			    (out = openat(to, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				r = fail_errno(e, "%s: copy up %s", target, n);
+			else
+				r = copy_dir(in, out, target, e);
+		} else if (S_ISREG(st.st_mode)) {
+			if ((in = openat(from, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+			    (out = openat(to, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+				r = fail_errno(e, "%s: copy up %s", target, n);
+			for (ssize_t k = 1; r == 0 && k > 0;)
+				if ((k = sendfile(out, in, NULL, 1 << 20)) < 0)
+					r = fail_errno(e, "%s: copy up %s", target, n);
+		} else if (S_ISLNK(st.st_mode)) {
+			ssize_t k = readlinkat(from, n, link, sizeof link - 1);
+			if (k < 0 || (link[k] = 0, symlinkat(link, to, n)) < 0 ||
+			    fchownat(to, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+				r = fail_errno(e, "%s: copy up %s", target, n);
+		}
+		/* ORDER: chown before chmod (chown clears set-id bits); times last, after the
+		 * directory's own entries were made */
+		if (r == 0 && out >= 0 && (fchown(out, st.st_uid, st.st_gid) < 0 || fchmod(out, st.st_mode & 07777) < 0 ||
+					   futimens(out, (struct timespec[2]){ st.st_atim, st.st_mtim }) < 0))
+			r = fail_errno(e, "%s: copy up %s", target, n);
+		if (in >= 0)
+			close(in);
+		if (out >= 0)
+			close(out);
+	}
+	closedir(d);
+	return r;
+}
+
 int do_MOUNT_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
 {
 	const struct arg *a = op->a;
@@ -194,8 +247,9 @@ int do_MOUNT_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
 
 	if (kind > SRC_IN_ROOT)
 		return fail(e, EINVAL, "%s -> %s: src_kind %llu", source, target, (unsigned long long)kind);
-	/* ORDER: target first, so a missing optional target never touches the source */
-	int tfd = resolve_in_root(c, target, O_PATH, e);
+	/* ORDER: target first, so a missing optional target never touches the source. With
+	 * PATH_COPY_UP it is opened for reading: after the mount it still lists what is below */
+	int tfd = resolve_in_root(c, target, pflags & PATH_COPY_UP ? O_RDONLY | O_DIRECTORY : O_PATH, e);
 	if (tfd == -ENOENT && (pflags & PATH_MISSING_OK))
 		return 0;
 	if (tfd < 0 && (tfd != -ENOENT || !(pflags & PATH_CREATE)))
@@ -229,6 +283,13 @@ int do_MOUNT_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
 	if ((r = proc_fd_path(tpath, sizeof tpath, tfd, e)) == 0 &&
 	    mount(src, tpath, or_null(a[3].s), (unsigned long)a[4].u, or_null(a[5].s)) < 0)
 		r = fail_errno(e, "%s -> %s", source, target);
+	if (r == 0 && (pflags & PATH_COPY_UP)) {
+		int to = r = resolve_in_root(c, target, O_RDONLY | O_DIRECTORY, e);
+		if (to >= 0) {
+			r = copy_dir(tfd, to, target, e);
+			close(to);
+		}
+	}
 out:
 	if (tfd >= 0)
 		close(tfd);

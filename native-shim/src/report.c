@@ -98,18 +98,33 @@ void report_line(int fd, const char *line)
 	}
 }
 
+/* the message of a failure: "mount_in_root proc -> /proc: Operation not permitted" */
+static void message(char *msg, size_t cap, const struct op *op, const struct err *e)
+{
+	const char *name = op ? op->def->name : "planc-shim";
+	if (e->bare && !op)   /* a plan-level failure: the rule alone, e.g. "bad magic" */
+		snprintf(msg, cap, "%s", e->what);
+	else if (e->bare)
+		snprintf(msg, cap, "%s %s", name, e->what);
+	else if (e->what[0])
+		snprintf(msg, cap, "%s %s: %s", name, e->what, strerror(e->errnum));
+	else
+		snprintf(msg, cap, "%s: %s", name, strerror(e->errnum));
+}
+
+/* report_text: the failure as one plain line, for a reader that is a terminal or a log */
+void report_text(int fd, const char *prefix, const struct op *op, const struct err *e)
+{
+	char msg[640], line[700];
+	message(msg, sizeof msg, op, e);
+	snprintf(line, sizeof line, "%s%s\n", prefix, msg);
+	report_line(fd, line);
+}
+
 void report_error(int fd, long step, const struct op *op, const struct err *e)
 {
 	char msg[640], qmsg[1400], line[1700];
-	const char *name = op ? op->def->name : "planc-shim";
-	if (e->bare && !op)   /* a plan-level failure: the rule alone, e.g. "bad magic" */
-		snprintf(msg, sizeof msg, "%s", e->what);
-	else if (e->bare)
-		snprintf(msg, sizeof msg, "%s %s", name, e->what);
-	else if (e->what[0])
-		snprintf(msg, sizeof msg, "%s %s: %s", name, e->what, strerror(e->errnum));
-	else
-		snprintf(msg, sizeof msg, "%s: %s", name, strerror(e->errnum));
+	message(msg, sizeof msg, op, e);
 	json_str(qmsg, sizeof qmsg, msg, strlen(msg));
 	snprintf(line, sizeof line,
 		 "{\"type\":\"error\",\"step\":%ld,\"lane\":\"%s\",\"op\":\"%s\",\"errno\":%d,"

@@ -93,6 +93,7 @@ struct ctx {
 	int console_fd;      /* P: the console_listen socket; C: the console_connect socket */
 	const struct op *console_op;   /* P: the console_listen op, named if the proxy fails */
 	pid_t host_pid;      /* C: its pid in P's pid namespace, sent with CHILD_MAY_RUN */
+	int detached;        /* C in create mode after CHILD_READY: failures go to stderr as text */
 	sigset_t child_mask; /* the signal mask C restores right after clone */
 };
 
@@ -112,6 +113,7 @@ const char *lane_name(unsigned lane);
 int fail(struct err *e, int errnum, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int fail_errno(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void report_error(int fd, long step, const struct op *op, const struct err *e);
+void report_text(int fd, const char *prefix, const struct op *op, const struct err *e);
 void report_line(int fd, const char *line);
 size_t json_str(char *out, size_t cap, const char *s, size_t n);
 const char *errname(int errnum);

@@ -328,11 +328,9 @@ test('create: an execve failure after created goes to the container stderr, not 
   const pid = r.records[0].pid;
   assert.equal(await start(fifo), '0');
   assert.ok(await waitFor(() => zombieOrGone(pid)));
-  assert.ok(await waitFor(() => r.stderr.includes('\n')), 'error record written');
-  const rec = JSON.parse(r.stderr.trim());
-  assert.equal(rec.op, 'execve');
-  assert.equal(rec.errname, 'ENOENT');
-  assert.equal(rec.message, 'execve /no/such/binary: No such file or directory');
+  assert.ok(await waitFor(() => r.stderr.includes('\n')), 'error line written');
+  // a plain line for whoever reads the container's stderr, not a JSON record
+  assert.equal(r.stderr, 'planc: exec failed: execve /no/such/binary: No such file or directory\n');
   assert.equal(r.records.length, 1, 'nothing more on the report pipe');
   fs.rmSync(fifo, { force: true });
 }, { root: true });
@@ -533,6 +531,110 @@ test('container init dying before READY is reported by P', async () => {
   assert.equal(r.records[0].lane, 'host');
   assert.match(r.records[0].message, /container init exited before it was ready/);
   void step;
+}, { root: true });
+
+test('exec_check fails create with Go\'s exec.LookPath text for a missing, unfound or non-executable command', async () => {
+  // failingPlan does not pivot: C resolves in the host's root, so the paths name the rootfs
+  const ne = path.join(rootfs, 'not-exec'), bin = path.join(rootfs, 'bin');
+  fs.writeFileSync(ne, 'x');
+  fs.chmodSync(ne, 0o644);
+  const cases = [
+    [['/nonexistent', []], 'ENOENT', 'exec_check exec: "/nonexistent": stat /nonexistent: no such file or directory'],
+    [['nosuchcmd', [bin, '/nope']], 'ENOENT', 'exec_check exec: "nosuchcmd": executable file not found in $PATH'],
+    [['sh', []], 'ENOENT', 'exec_check exec: "sh": executable file not found in $PATH'],
+    [['not-exec', [rootfs]], 'ENOENT', 'exec_check exec: "not-exec": executable file not found in $PATH'],
+    [[ne, []], 'EACCES', `exec_check exec: "${ne}": permission denied`],
+    [[bin, []], 'EACCES', `exec_check exec: "${bin}": permission denied`],
+  ];
+  try {
+    for (const [[file, search], errname, message] of cases) {
+      const failing = ['container', 'exec_check', file, search];
+      const { r, pid, cg, step } = await failingPlan(failing, { atContainer: true });
+      assert.equal(r.code, 1, file);
+      assert.deepEqual(r.records.map((x) => [x.step, x.op, x.errname, x.message]), [[step, 'exec_check', errname, message]]);
+      assert.ok(pid > 0 && zombieOrGone(pid), 'child reaped');
+      assert.equal(fs.existsSync(cg), false, 'teardown lane ran');
+    }
+  } finally {
+    fs.rmSync(ne, { force: true });
+  }
+}, { root: true });
+
+test('exec_check passes a command found in the search path (after pivot_root, in the container\'s root)', async () => {
+  const fifo = path.join(work, 'exec.fifo.check');
+  const plan = encode(containerPlan({
+    fifo, script: 'echo checked', afterPivot: [['container', 'exec_check', 'sh', ['/no/such/dir', '/etc', '/bin']]],
+  }));
+  const r = await runShim('run', plan, { onRecord: (rec) => { if (rec.type === 'created') start(fifo); } });
+  assert.equal(r.code, 0, JSON.stringify(r.records));
+  assert.equal(r.stdout.trim(), 'checked');
+}, { root: true });
+
+test('mount_in_root PATH_COPY_UP: the new tmpfs holds the rootfs\'s files with owner, mode and times; the rootfs is untouched', async () => {
+  const fifo = path.join(work, 'exec.fifo.copyup');
+  const d = path.join(rootfs, 'cu');
+  fs.mkdirSync(path.join(d, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(d, 'f'), 'hello\n');
+  fs.chownSync(path.join(d, 'f'), 1234, 5678);
+  fs.chmodSync(path.join(d, 'f'), 0o4640);
+  fs.utimesSync(path.join(d, 'f'), 1000000000, 1000000000);
+  fs.writeFileSync(path.join(d, 'sub', 'g'), 'deep\n');
+  fs.chmodSync(path.join(d, 'sub'), 0o710);
+  fs.symlinkSync('/etc/passwd', path.join(d, 'l'));
+  fs.lchownSync(path.join(d, 'l'), 42, 43);
+  const script = [
+    'grep " /cu " /proc/mounts | cut -d" " -f3',
+    'stat -c "%n %a %u:%g %Y" /cu/f /cu/sub',
+    'cat /cu/f /cu/sub/g',
+    'echo link=$(readlink /cu/l) $(stat -c %u:%g /cu/l)',
+    'touch /cu/new',
+  ].join('; ');
+  const plan = encode(containerPlan({
+    fifo, script,
+    extraContainer: [['container', 'mount_in_root', 'tmpfs', F.SRC_STRING, '/cu', 'tmpfs', 0, 'mode=755', F.PATH_COPY_UP]],
+  }));
+  try {
+    const r = await runShim('run', plan, { onRecord: (rec) => { if (rec.type === 'created') start(fifo); } });
+    assert.equal(r.code, 0, `${r.stdout} ${JSON.stringify(r.records)}`);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines[0], 'tmpfs');
+    assert.equal(lines[1], '/cu/f 4640 1234:5678 1000000000');
+    assert.match(lines[2], /^\/cu\/sub 710 0:0 \d+$/);
+    assert.deepEqual(lines.slice(3, 5), ['hello', 'deep']);
+    assert.equal(lines[5], 'link=/etc/passwd 42:43');
+    assert.equal(fs.existsSync(path.join(d, 'new')), false, 'writes went to the tmpfs, not the rootfs');
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+}, { root: true });
+
+test('user namespace: clone NEWUSER, uid_map/gid_map from the host lane; C is root in it and mapped', async () => {
+  const fifo = path.join(work, 'exec.fifo.userns');
+  const plan = encode(containerPlan({
+    fifo, flags: NS('NS', 'PID', 'UTS', 'USER'),
+    script: 'cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; cat /proc/self/setgroups',
+    hostAfterClone: [['host', 'write_child_proc', 'uid_map', '0 100000 65536\n'], ['host', 'write_child_proc', 'gid_map', '0 100000 65536\n']],
+    extraContainer: [['container', 'mkdir_in_root', '/dev', 0o755],
+      ['container', 'mount_in_root', '/dev/null', F.SRC_HOST_PATH, '/dev/null', 'bind', MS('BIND'), '', F.PATH_CREATE]],
+    afterPivot: [['container', 'setresgid', 0, 0, 0], ['container', 'setresuid', 0, 0, 0]],
+    execve: ['container', 'execve', '/bin/sh', ['sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; echo x >/dev/null && echo null-ok'], ['PATH=/bin'], []],
+  }));
+  let host = '';
+  try {
+    const r = await runShim('run', plan, {
+      onRecord: (rec) => {
+        if (rec.type !== 'created') return;
+        host = fs.readFileSync(`/proc/${rec.pid}/status`, 'utf8');
+        start(fifo);
+      },
+    });
+    assert.equal(r.code, 0, `${r.stdout} ${r.stderr} ${JSON.stringify(r.records)}`);
+    const lines = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    assert.deepEqual(lines, ['0 100000 65536', '0 100000 65536', '0', '0', 'null-ok']);
+    assert.match(host, /^Uid:\s+100000\s+100000/m, 'the host sees the mapped uid');
+  } finally {
+    fs.rmSync(path.join(rootfs, 'dev/null'), { force: true });
+  }
 }, { root: true });
 
 test('teardown mode applies every teardown op past failures and reports each', async () => {

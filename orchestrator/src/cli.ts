@@ -12,10 +12,13 @@ async function globals(program: Command): Promise<Globals> {
 }
 
 // runc prefixes errors of run and create with "runc <cmd> failed: "; planc does the same.
+// exec's errors are "exec failed: ..." with status 255, so callers can tell them from the process's own.
 async function failedAs<T>(cmd: string, fn: () => Promise<T>): Promise<T> {
   try { return await fn(); } catch (e) {
     const { PlancError } = await import('./errors.js');
-    if (!(e instanceof Error) || e.name === 'SpecErrors') throw e;
+    if (!(e instanceof Error)) throw e;
+    if (cmd === 'exec') throw new PlancError(`exec failed: ${e.message}`, 255, { cause: e });
+    if (e.name === 'SpecErrors') throw e;
     throw new PlancError(`planc ${cmd} failed: ${e.message}`, e instanceof PlancError ? e.exitCode : 1, { cause: e });
   }
 }
@@ -27,10 +30,10 @@ function build(Command: typeof import('commander').Command, setExit: (code: numb
     .option('--debug', 'enable debug logging')
     .option('--log <path>', 'set the log file to write planc logs to (default is \'/dev/stderr\')')
     .option('--log-format <format>', 'set the log format (\'text\' or \'json\')', 'text')
-    .option('--root <dir>', 'root directory for storage of container state', '/run/planc')
+    .option('--root <dir>', 'root directory for storage of container state (default: /run/planc, or $XDG_RUNTIME_DIR/planc when not root)')
     .option('--criu <path>', 'accepted for runc compatibility; unused')
-    .option('--systemd-cgroup', 'accepted for runc compatibility; not supported yet')
-    .option('--rootless <value>', 'accepted for runc compatibility; unused', 'auto')
+    .option('--systemd-cgroup', 'use the systemd cgroup driver (refused: systemd is not available to planc)')
+    .option('--rootless <value>', 'ignore cgroup permission errors (\'true\', \'false\', or \'auto\')', 'auto')
     .option('-v, --version', 'print the version')
     .enablePositionalOptions()
     .exitOverride()
@@ -45,17 +48,49 @@ function build(Command: typeof import('commander').Command, setExit: (code: numb
     .option('--rootless', 'generate a configuration for a rootless container')
     .action(async (o) => { await globals(program); (await import('./commands/spec.js')).specCommand(o); });
 
-  program.command('plan')
+  // audit commands exit 2 on a usage error (1 means "findings" or "different")
+  const usage2 = (c: Command): Command => c.exitOverride((e) => { throw e.exitCode === 0 ? e : Object.assign(e, { exitCode: 2 }); });
+
+  const plan = program.command('plan')
     .description('print the plan a bundle would run, and its digest, without running it')
     .option('-b, --bundle <dir>', 'path to the root of the bundle directory', '.')
     .option('--format <format>', 'text or json', 'text')
     .option('--id <id>', 'container id to plan for', 'container')
     .option('--host-facts <file>', 'plan against this host-facts record instead of this host')
+    .option('--host-profile <name>', 'plan against a named host profile (see planc facts --profiles)')
+    .option('--output <file>', 'also write the plan bytes to this file')
     .action(async (o) => { const g = await globals(program); await (await import('./commands/plan.js')).planCommand(o, g); });
+
+  usage2(plan.command('diff'))
+    .description('compare two plans (bundle dirs, config files, saved JSON plans or plan bytes) op by op')
+    .argument('<a>').argument('<b>')
+    .option('--format <format>', 'text or json', 'text')
+    .option('--id <id>', 'container id to plan bundles for', 'container')
+    .option('--host-facts <file>', 'plan bundles against this host-facts record')
+    .option('--host-profile <name>', 'plan bundles against a named host profile')
+    .action(async (a: string, b: string, o) => {
+      const g = await globals(program);
+      setExit(await (await import('./commands/diff.js')).diffCommand(a, b, o, g));
+    });
+
+  usage2(program.command('validate'))
+    .description('report spec errors and security findings of config.json files (bundles or trees of them)')
+    .argument('[paths...]')
+    .option('--config <file>', 'validate this config file')
+    .option('--strict', 'treat warnings as errors')
+    .option('--format <format>', 'text, json or sarif', 'text')
+    .option('--id <id>', 'container id to validate for', 'container')
+    .option('--host-facts <file>', 'validate against this host-facts record instead of this host')
+    .option('--host-profile <name>', 'validate against a named host profile')
+    .action(async (paths: string[], o) => {
+      const g = await globals(program);
+      setExit(await (await import('./commands/validate.js')).validateCommand(paths, o, g));
+    });
 
   program.command('facts')
     .description('print the host-facts record the planner is given on this host')
-    .action(async () => { await globals(program); (await import('./commands/facts.js')).factsCommand(); });
+    .option('--profiles', 'list the named host profiles instead')
+    .action(async (o) => { await globals(program); (await import('./commands/facts.js')).factsCommand(o); });
 
   // run and create share runc's creation flags
   const creation = (c: Command): Command => c
@@ -65,8 +100,10 @@ function build(Command: typeof import('commander').Command, setExit: (code: numb
     .option('--pid-file <path>', 'specify the file to write the process id to')
     .option('--no-pivot', 'do not use pivot root to jail process inside rootfs')
     .option('--no-new-keyring', 'do not create a new session keyring for the container')
-    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container', '0')
-    .option('--plan-digest <digest>', 'refuse to create the container unless its plan has this digest');
+    .option('--pidfd-socket <path>', 'path to an AF_UNIX socket which will receive the pidfd of init (not supported)')
+    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)', '0')
+    .option('--plan-digest <digest>', 'refuse to create the container unless its plan has this digest (exact or stable)')
+    .option('--pinned-plan <file>', 'the approved plan (JSON or bytes): on a digest mismatch, show which ops differ');
 
   creation(program.command('run').description('create and run a container'))
     .option('-d, --detach', 'detach from the container\'s process')
@@ -83,6 +120,33 @@ function build(Command: typeof import('commander').Command, setExit: (code: numb
       const g = await globals(program);
       setExit(await failedAs('create', async () => (await import('./commands/create.js')).createCommand(id, { ...o, noPivot: o.pivot === false }, g)));
     });
+
+  program.command('update').description('update container resource constraints')
+    .argument('<container-id>')
+    .option('-r, --resources <file>', 'path to the file containing the resources to update or \'-\' to read from the standard input')
+    .option('--blkio-weight <n>', 'per cgroup weight, range is from 10 to 1000')
+    .option('--cpu-period <n>', 'CPU CFS period to be used for hardcapping (in usecs)')
+    .option('--cpu-quota <n>', 'CPU CFS hardcap limit (in usecs)')
+    .option('--cpu-share <n>', 'CPU shares (relative weight vs. other containers)')
+    .option('--cpu-shares <n>', 'alias of --cpu-share')
+    .option('--cpu-rt-period <n>', 'CPU realtime period (in usecs)')
+    .option('--cpu-rt-runtime <n>', 'CPU realtime hardcap limit (in usecs)')
+    .option('--cpuset-cpus <list>', 'CPU(s) to use')
+    .option('--cpuset-mems <list>', 'memory node(s) to use')
+    .option('--memory <bytes>', 'memory limit (in bytes)')
+    .option('--memory-reservation <bytes>', 'memory reservation or soft_limit (in bytes)')
+    .option('--memory-swap <bytes>', 'total memory usage (memory + swap); \'-1\' for unlimited swap')
+    .option('--pids-limit <n>', 'maximum number of pids allowed in the container')
+    .action(async (id: string, o) => { const g = await globals(program); await (await import('./commands/update.js')).updateCommand(id, o, g); });
+
+  program.command('events').description('display container events such as OOM notifications, cpu, memory, and IO usage statistics')
+    .argument('<container-id>')
+    .option('--interval <duration>', 'set the stats collection interval', '5s')
+    .option('--stats', 'display the container\'s stats then exit')
+    .action(async (id: string, o) => { const g = await globals(program); await (await import('./commands/events.js')).eventsCommand(id, o, g); });
+
+  program.command('features').description('show the enabled features')
+    .action(async () => { await globals(program); await (await import('./commands/features.js')).featuresCommand(); });
 
   program.command('start').description('executes the user defined process in a created container')
     .argument('<container-id>')
@@ -114,6 +178,11 @@ function build(Command: typeof import('commander').Command, setExit: (code: numb
     .option('--pid-file <path>', 'specify the file to write the process id to')
     .option('-c, --cap <cap>', 'add a capability to the bounding set for the process', many)
     .option('--no-new-privs', 'set the no new privileges value for the process')
+    .option('--preserve-fds <n>', 'pass N additional file descriptors to the process', '0')
+    .option('--pidfd-socket <path>', 'path to an AF_UNIX socket which will receive the pidfd (not supported)')
+    .option('--ignore-paused', 'allow exec in a paused container')
+    .option('--process-label <label>', 'set the asm process label for the process commonly used with selinux')
+    .option('--apparmor <profile>', 'set the apparmor profile for the process')
     .passThroughOptions()
     .action(async (id: string, command: string[], o) => {
       const g = await globals(program);
@@ -156,8 +225,9 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const { Command, CommanderError } = await import('commander');
   const program = build(Command, (c) => { code = c; });
+  const { normalizeArgv } = await import('./argv.js');
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(normalizeArgv(argv), { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -3,7 +3,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { debug, PlancError, warn } from './errors.js';
-import { approvedDigests, checkPinned } from './pinning.js';
+import { approvedDigests } from './pinning.js';
+import { enforcePins } from './audit/pins.js';
 import { checkHooksPlanned, hookState, hooksOf, runHookList, runHooks, runtimeHooks, wantsCallerHooks } from './hooks.js';
 import type { Globals } from './globals.js';
 import { containerStatus, forwardSignals, readExecFifo, writePidFile } from './lifecycle.js';
@@ -15,7 +16,9 @@ import { procStartTime } from './status.js';
 
 export interface LaunchOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; noPivot?: boolean; keep?: boolean;
-  preserveFds?: string; planDigest?: string;
+  preserveFds?: string; planDigest?: string; pidfdSocket?: string;
+  /** the approved plan (JSON or bytes): pins its digests and explains a mismatch op by op */
+  pinnedPlan?: string;
   /** commander's reading of --no-new-keyring */
   newKeyring?: boolean;
 }
@@ -27,7 +30,8 @@ export interface LaunchOptions {
  */
 export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOptions, g: Globals): Promise<Prepared> {
   validateId(id);
-  if (g.systemdCgroup) throw new PlancError('--systemd-cgroup is not supported yet');
+  if (g.systemdCgroup) throw new PlancError('systemd cgroup flag passed, but systemd support for managing cgroups is not available');
+  if (opts.pidfdSocket) throw new PlancError('--pidfd-socket is not supported by planc');
   if (existsSync(stateDir(g.root, id))) throw new PlancError('container with given ID already exists');
   const bundle = resolve(opts.bundle ?? '.');
   const config = readConfig(bundle).parsed;
@@ -36,8 +40,7 @@ export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOp
     throw new PlancError('cannot allocate tty if planc will detach without setting console socket');
   }
   if (!terminal && opts.consoleSocket) throw new PlancError('cannot use console socket if planc will not detach or allocate tty');
-  const preserveFds = Number(opts.preserveFds ?? '0');
-  if (!Number.isInteger(preserveFds) || preserveFds < 0) throw new PlancError(`invalid --preserve-fds ${opts.preserveFds}`);
+  const preserveFds = preservedFdCount(opts);
   const approved = approvedDigests(opts.planDigest);
   const p = await preparePlan({
     bundle, id, root: g.root, hooksCaller: wantsCallerHooks(config),
@@ -57,8 +60,20 @@ export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOp
     throw new PlancError('--preserve-fds: this planner does not plan preserved fds yet');
   }
   checkHooksPlanned(config, p.ops);
-  checkPinned(planDigest(p.plan), approved);
+  await enforcePins(p, approved, { id, root: g.root, stateDir: stateDir(g.root, id), pinnedPlan: opts.pinnedPlan });
   return p;
+}
+
+/**
+ * How many fds above stdio the container keeps: --preserve-fds plus, as runc does, the
+ * socket-activation fds of $LISTEN_FDS when $LISTEN_PID names this process.
+ */
+export function preservedFdCount(opts: { preserveFds?: string }, env: Record<string, string | undefined> = process.env, pid = process.pid): number {
+  const n = Number(opts.preserveFds ?? '0');
+  if (!/^\d+$/.test(String(opts.preserveFds ?? '0')) || !Number.isInteger(n)) throw new PlancError(`invalid value "${opts.preserveFds}" for flag -preserve-fds: parse error`);
+  const listen = Number(env.LISTEN_FDS ?? '');
+  const activated = Number.isInteger(listen) && listen > 0 && Number(env.LISTEN_PID) === pid ? listen : 0;
+  return n + activated;
 }
 
 /**
@@ -82,7 +97,7 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
         return true;
       } catch (e) { hookError = e; return false; }
     };
-    const preserveFds = Number(opts.preserveFds ?? '0');
+    const preserveFds = preservedFdCount(opts);
     const shim = spawnShim(mode, p.plan, { preserveFds, onSync: p.ops.some((o) => o.op === 'sync_caller') ? onSync : undefined });
     const stopForwarding = mode === 'run' ? forwardSignals(shim.child) : () => {};
     try {

@@ -5,13 +5,23 @@ import { corePath } from './paths.js';
 
 export interface SpecError { pointer: string; rule: string; message: string }
 export type PlanResult = { ok: true; plan: Uint8Array } | { ok: false; errors: SpecError[] };
-export interface Planner { plan(config: Uint8Array, context: Uint8Array): PlanResult }
+/** One result of `validate`: a planner error (severity "error") or a finding of findings.def. */
+export interface Finding { pointer: string; rule: string; severity: 'error' | 'warning' | 'info'; message: string }
+export interface RuleInfo { id: string; severity: 'error' | 'warning' | 'info'; description: string }
+export interface Planner {
+  plan(config: Uint8Array, context: Uint8Array): PlanResult;
+  validate(config: Uint8Array, context: Uint8Array): Finding[];
+  rules(): RuleInfo[];
+}
 
 interface CoreExports {
   memory: WebAssembly.Memory;
   cabi_realloc(oldPtr: number, oldSize: number, align: number, newSize: number): number;
   plan(configPtr: number, configLen: number, contextPtr: number, contextLen: number): number;
   cabi_post_plan(retPtr: number): void;
+  validate(configPtr: number, configLen: number, contextPtr: number, contextLen: number): number;
+  cabi_post_validate(retPtr: number): void;
+  rules(): number;
 }
 
 export async function loadPlanner(wasmPath: string = corePath()): Promise<Planner> {
@@ -52,6 +62,36 @@ export async function loadPlanner(wasmPath: string = corePath()): Promise<Planne
       }
       x.cabi_post_plan(ret);
       return result;
+    },
+    validate(config, context) {
+      const x = new WebAssembly.Instance(module, {}).exports as unknown as CoreExports;
+      const put = (b: Uint8Array): number => {
+        const p = x.cabi_realloc(0, 0, 1, b.length);
+        new Uint8Array(x.memory.buffer, p, b.length).set(b);
+        return p;
+      };
+      const cp = put(config);
+      const xp = put(context);
+      const ret = x.validate(cp, config.length, xp, context.length);
+      const view = new DataView(x.memory.buffer);
+      const ptr = view.getUint32(ret, true);
+      const len = view.getUint32(ret + 4, true);
+      const str = (at: number): string =>
+        utf8.decode(new Uint8Array(x.memory.buffer, view.getUint32(at, true), view.getUint32(at + 4, true)));
+      const out: Finding[] = [];
+      for (let i = 0; i < len; i++) {
+        const at = ptr + i * 32;
+        out.push({ pointer: str(at), rule: str(at + 8), severity: str(at + 16) as Finding['severity'], message: str(at + 24) });
+      }
+      x.cabi_post_validate(ret);
+      return out;
+    },
+    rules() {
+      const x = new WebAssembly.Instance(module, {}).exports as unknown as CoreExports;
+      const ret = x.rules();
+      const view = new DataView(x.memory.buffer);
+      const text = utf8.decode(new Uint8Array(x.memory.buffer, view.getUint32(ret, true), view.getUint32(ret + 4, true)));
+      return (JSON.parse(text) as { rules: RuleInfo[] }).rules;
     },
   };
 }

@@ -4,13 +4,10 @@ import { PlancError } from './errors.js';
 import { FLAGS } from './gen/ops.js';
 
 export function parseSignal(arg: string): number {
-  if (/^\d+$/.test(arg)) {
-    const n = Number(arg);
-    if (n > 0 && n < 65) return n;
-  } else {
-    const name = arg.toUpperCase().startsWith('SIG') ? arg.toUpperCase() : `SIG${arg.toUpperCase()}`;
-    const hit = FLAGS.signal?.entries.find(([n]) => n === name);
-    if (hit) return hit[1];
-  }
+  // runc takes any number and lets kill(2) judge it ("unable to signal init: invalid argument")
+  if (/^\d+$/.test(arg)) return Number(arg);
+  const name = arg.toUpperCase().startsWith('SIG') ? arg.toUpperCase() : `SIG${arg.toUpperCase()}`;
+  const hit = FLAGS.signal?.entries.find(([n]) => n === name);
+  if (hit) return hit[1];
   throw new PlancError(`unknown signal "${arg}"`);
 }

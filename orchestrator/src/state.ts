@@ -1,16 +1,17 @@
 // Container state under --root: one directory per container holding state.json and plan.bin.
 // Writes are atomic (temp file + rename); state never goes outside <root>/<id>/.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, constants } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync, constants } from 'node:fs';
+import { basename, join } from 'node:path';
 import { PlancError } from './errors.js';
 import type { RuntimeHooks } from './hooks.js';
+import { procStartTime } from './status.js';
 
 export const DEFAULT_ROOT = '/run/planc';
 const ID_RE = /^[\w+\-.]+$/;
 
 export function validateId(id: string): void {
   // runc's rule; "." and ".." pass the pattern but would name the root or its parent.
-  if (!ID_RE.test(id) || id === '.' || id === '..') throw new PlancError(`invalid container ID format: ${id}`);
+  if (!ID_RE.test(id) || id === '.' || id === '..') throw new PlancError('invalid container ID format');
 }
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
@@ -29,6 +30,8 @@ export interface State {
   initStartTime?: number;
   /** set by pause, cleared by resume: the freezer state planc asked for */
   paused?: boolean;
+  /** linux.resources as last set by `update` (the config's until then) */
+  resources?: Record<string, any>;
   /** poststart/poststop hooks from config.json, run by start and delete */
   hooks?: RuntimeHooks;
 }
@@ -58,8 +61,10 @@ export function createStateDir(root: string, id: string): string {
 
 export function removeStateDir(dir: string): void { rmSync(dir, { recursive: true, force: true }); }
 
+let tmpSeq = 0;
 export function writeAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+  // pid plus a counter: two writers in one process (or a pid file next to the state) never share a temp file
+  const tmp = `${path}.tmp-${process.pid}-${++tmpSeq}`;
   writeFileSync(tmp, data, { mode });
   renameSync(tmp, path);
 }
@@ -72,16 +77,61 @@ export function readPlan(dir: string): Uint8Array { return new Uint8Array(readFi
 export function writeConfigCopy(dir: string, config: Uint8Array): void { writeAtomic(join(dir, 'config.json'), config); }
 export function readConfigCopy(dir: string): Uint8Array { return new Uint8Array(readFileSync(join(dir, 'config.json'))); }
 
-/** Runs fn holding <dir>/lock (O_EXCL); a held lock is an error, not a wait. */
-export function withLock<T>(dir: string, fn: () => T): T {
+// A lock is <dir>/lock created O_EXCL holding "<pid> <start time>" of its owner; Node has no
+// flock(2). An owner that died (its pid gone or reused) leaves a stale lock, which is taken over.
+function ownerAlive(text: string): boolean {
+  const [pid, start] = text.trim().split(' ').map(Number);
+  if (!pid || !Number.isInteger(pid)) return false;
+  const now = procStartTime(pid);
+  return now !== null && (start === undefined || Number.isNaN(start) || now === start);
+}
+
+const sleepMs = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
+
+/**
+ * Takes <dir>/lock, waiting (up to timeoutMs) while another live planc holds it; returns the release.
+ * A container whose dir disappears meanwhile (deleted by the holder) "does not exist".
+ */
+export function acquireLock(dir: string, timeoutMs = 30_000): () => void {
   const path = join(dir, 'lock');
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new PlancError(`container ${dir} is locked by another planc`, 1, { cause: e });
-    throw e;
+  const me = `${process.pid} ${procStartTime(process.pid) ?? ''}\n`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600);
+      try { writeSync(fd, me); } finally { closeSync(fd); }
+      return () => { try { if (readFileSync(path, 'utf8') === me) unlinkSync(path); } catch { /* dir gone with the container */ } };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new PlancError('container does not exist', 1, { cause: e });
+      if (code !== 'EEXIST') throw e;
+    }
+    let owner = '';
+    try { owner = readFileSync(path, 'utf8'); } catch { continue; } // released meanwhile
+    // An owner still writing its record shows an empty file: give it a moment before judging it.
+    if (owner !== '' && !ownerAlive(owner)) {
+      // Moved aside, not unlinked: only the one taker that moves the stale record wins.
+      const aside = `${path}.stale-${process.pid}`;
+      try {
+        renameSync(path, aside);
+        if (readFileSync(aside, 'utf8') !== owner) { try { linkSync(aside, path); } catch { /* a live owner holds it again */ } }
+        unlinkSync(aside);
+      } catch { /* another taker moved it first */ }
+      continue;
+    }
+    if (Date.now() > deadline) throw new PlancError(`container ${basename(dir)} is locked by another planc (pid ${owner.trim().split(' ')[0]})`);
+    sleepMs(5);
   }
-  closeSync(fd);
-  try { return fn(); } finally { try { unlinkSync(path); } catch { /* dir may be gone */ } }
+}
+
+/** Runs fn holding <dir>/lock; waits for a live holder, takes over a dead one's. */
+export function withLock<T>(dir: string, fn: () => T): T {
+  const release = acquireLock(dir);
+  try { return fn(); } finally { release(); }
+}
+
+/** As withLock, for work that awaits (delete waits for init to die, pause runs the shim). */
+export async function withLockAsync<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const release = acquireLock(dir);
+  try { return await fn(); } finally { release(); }
 }

@@ -21,6 +21,7 @@ export function liveStatus(dir: string, s: State): Status {
   const start = procStartTime(s.pid);
   // SECURITY: a recycled pid must never be signalled as if it were our init.
   if (start === null || (s.initStartTime !== undefined && start !== s.initStartTime)) return 'stopped';
-  if (existsSync(join(dir, 'exec.fifo'))) return 'created';
-  return s.paused ? 'paused' : 'running';
+  // runc lets a created container be paused; it is then paused, not created
+  if (s.paused) return 'paused';
+  return existsSync(join(dir, 'exec.fifo')) ? 'created' : 'running';
 }

@@ -8,7 +8,7 @@ import { createStateDir, readState, validateId, withLock, writeState, type State
 describe('validateId', () => {
   for (const ok of ['c1', 'a.b-c_d+e', 'A', '123', '...']) it(`accepts ${ok}`, () => expect(() => validateId(ok)).not.toThrow());
   for (const bad of ['', 'a/b', 'a b', '../x', 'é', '.', '..', 'a:b']) {
-    it(`rejects ${JSON.stringify(bad)} with runc's text`, () => expect(() => validateId(bad)).toThrow(`invalid container ID format: ${bad}`));
+    it(`rejects ${JSON.stringify(bad)} with runc's text`, () => expect(() => validateId(bad)).toThrow(/^invalid container ID format$/));
   }
 });
 

@@ -238,8 +238,8 @@ static void check_linux(flist *l, const jv *root) {
         bool any_type = !type || !strcmp(type, "a");
         bool rw = !access || strchr(access, 'r') || strchr(access, 'w');
         if (!any_type && !rw) continue;
-        add(l, d, NULL, NULL, FD_DEVICES_ALLOW_ALL, arena_printf(&p->a, "allows \"%s\" on every %s device", access ? access : "rwm",
-                                                               any_type ? "" : (!strcmp(type, "b") ? "block" : "character")));
+        add(l, d, NULL, NULL, FD_DEVICES_ALLOW_ALL, arena_printf(&p->a, "allows \"%s\" on every %sdevice", access ? access : "rwm",
+                                                               any_type ? "" : (!strcmp(type, "b") ? "block " : "character ")));
     }
 
     static const struct { const char *key; int f; const char *msg; } lists[] = {

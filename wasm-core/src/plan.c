@@ -41,6 +41,13 @@ static void plan_host(planner *p) {
         op_console_listen(p, arena_printf(&p->a, "%s option:console-proxy", s->why_terminal), p->ctx.console_proxy);
     const char *why = join_whys(p, F_CLONE_NEWCGROUP, false);
     op_clone(p, *why ? why : "default:clone", flags);
+    /* ORDER: the id maps are written once C exists and before it may run: until then it has
+     * no uid in its namespace. setgroups stays "allow": P is root on the host, so the map
+     * is written with CAP_SETGID (runc writes "deny" only when rootless) */
+    if (s->userns) {
+        op_write_child_proc(p, s->why_uid_map, "uid_map", s->uid_map);
+        op_write_child_proc(p, s->why_gid_map, "gid_map", s->gid_map);
+    }
     plan_cgroups_join(p);
     /* ORDER: the caller runs prestart and createRuntime hooks once the namespaces exist and
      * the child is in its cgroups, before the child may go on */
@@ -102,6 +109,18 @@ void plan_console_setup(planner *p) {
 static void plan_container(planner *p) {
     const spec *s = &p->s;
     op_sync_wait(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_MAY_RUN);
+    /* ORDER: the fifo lives in the host's state dir: it is opened while C still has the
+     * caller's credentials and view, before any id change, namespace join or pivot_root */
+    op_exec_fifo_open(p, "default:exec-fifo", arena_printf(&p->a, "%s/exec.fifo", p->ctx.state_dir));
+    /* ORDER: in a new user namespace C has every capability but no id until it takes one: a
+     * file made on a mount of the namespace (a tmpfs on /dev) by an unmapped fsuid fails with
+     * EOVERFLOW. Become root of the namespace first, as runc's nsexec does after the maps */
+    if (s->userns) {
+        static const u32vec none = { 0, 0 };
+        op_setresgid(p, "default:userns-root", 0, 0, 0);
+        op_setgroups(p, "default:userns-root", &none);
+        op_setresuid(p, "default:userns-root", 0, 0, 0);
+    }
     plan_console_connect(p);
     /* ORDER: join the namespaces given by path in spec order (the pid one was joined by the
      * parent before clone) */
@@ -121,6 +140,7 @@ static void plan_container(planner *p) {
     plan_console_setup(p);
     plan_after_pivot(p);
     plan_creds(p);
+    plan_exec_check(p);
     op_sync_signal(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_READY);
     /* ORDER: with no_new_privs the filter goes in as late as possible, so the fewest
      * runtime syscalls run under it: only the fifo handshake and execve (runc's order) */
@@ -165,6 +185,15 @@ void plan_creds(planner *p) {
     uint64_t amb = s->cap[4] & s->cap[2] & s->cap[3];
     if (amb) op_cap_ambient_raise(p, s->cap_why[4], amb);
     op_umask(p, s->has_umask ? s->why_umask : "default:umask", s->has_umask ? s->umask : 0022);
+}
+
+/* ORDER: args[0] is resolved and checked with the final credentials and cwd, before
+ * CHILD_READY, so a missing or non-executable command fails create, not start (runc's
+ * exec.LookPath before it signals the parent) */
+void plan_exec_check(planner *p) {
+    const spec *s = &p->s;
+    strvec sp = search_path(p, env_get(&s->env, "PATH"));
+    op_exec_check(p, s->why_args ? s->why_args : "", s->args.v[0], &sp);
 }
 
 /* execve with the spec's argv and env (HOME added as runc does), PATH searched as Go does */

@@ -334,12 +334,21 @@ void plan_device_nodes(planner *p) {
             path = d->path; why = d->why; type = d->type; major = d->major; minor = d->minor;
             mode = d->mode; uid = d->uid; gid = d->gid;
         }
+        /* runc makes every node, then replaces /dev/ptmx with the pts/ptmx symlink planned
+         * after this: the node is never made */
+        if (!strcmp(path, "/dev/ptmx")) continue;
         const char *dir = path_dir(p, path);
         bool seen = false;
         for (size_t k = 0; k < nmade; k++) if (!strcmp(made[k], dir)) seen = true;
         if (!seen) {
             op_mkdir_in_root(p, why, dir, 0755);
             if (nmade < 64) made[nmade++] = dir;
+        }
+        /* SECURITY: mknod is refused in a user namespace: the host's node is bind-mounted onto
+         * an empty file instead, so it keeps the host's owner and mode (runc does the same) */
+        if (p->s.userns) {
+            op_mount_in_root(p, why, path, F_SRC_HOST_PATH, path, "bind", F_MS_BIND, "", F_PATH_CREATE);
+            continue;
         }
         uint32_t ifmt = type == 'b' ? 0060000 : type == 'p' ? 0010000 : 0020000;
         op_mknod_in_root(p, why, path, ifmt | mode, type == 'p' ? 0 : major, type == 'p' ? 0 : minor);

@@ -54,6 +54,7 @@ void plan_exec(planner *p) {
     if (s->terminal) op_open_root(p, "default:exec-root", "/");
     plan_console_setup(p);
     plan_creds(p);
+    plan_exec_check(p);
     op_sync_signal(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_READY);
     if (s->seccomp.present && s->no_new_privs)
         op_seccomp_set_filter(p, s->seccomp.why, s->seccomp.flags, s->seccomp.bpf, s->seccomp.bpf_len);

@@ -21,8 +21,22 @@ static void plan_propagation(planner *p, const mount_spec *m, const char *target
         op_mount_in_root(p, m->why, "", F_SRC_NONE, target, "", m->pflags[k], "", 0);
 }
 
+static bool new_ns(planner *p, uint32_t flag) {
+    for (uint32_t i = 0; i < p->s.nns; i++) if (p->s.ns[i].flag == flag && !*p->s.ns[i].path) return true;
+    return false;
+}
+
 static void plan_one_mount(planner *p, const mount_spec *m) {
     if (is_type(m, "cgroup")) { plan_cgroup_mount(p, m); return; }
+    /* a user namespace may mount sysfs only with a network namespace it owns: otherwise
+     * the host's /sys is bind-mounted, recursively, with the spec's flags (runc's fallback) */
+    mount_spec sys;
+    if (is_type(m, "sysfs") && p->s.userns && !new_ns(p, F_CLONE_NEWNET)) {
+        sys = *m;
+        sys.source = "/sys"; sys.type = "bind"; sys.data = ""; sys.bind = true;
+        sys.flags |= F_MS_BIND | F_MS_REC;
+        m = &sys;
+    }
     if (m->bind) {
         /* SECURITY: the source is opened in the caller's namespace and mounted through its
          * fd; the target is resolved inside the root (CVE-2021-30465) */
@@ -38,7 +52,9 @@ static void plan_one_mount(planner *p, const mount_spec *m) {
      * and pivot_root is done (runc's finalizeRootfs) */
     if (is_type(m, "tmpfs") || is_dev(m)) flags &= ~(uint64_t)F_MS_RDONLY;
     op_mkdir_in_root(p, m->why, m->destination, 0755);
-    op_mount_in_root(p, m->why, m->source, *m->source ? F_SRC_STRING : F_SRC_NONE, m->destination, m->type, flags, m->data, 0);
+    /* tmpcopyup counts for tmpfs only, as in runc */
+    uint32_t pf = m->copy_up && is_type(m, "tmpfs") ? F_PATH_COPY_UP : 0;
+    op_mount_in_root(p, m->why, m->source, *m->source ? F_SRC_STRING : F_SRC_NONE, m->destination, m->type, flags, m->data, pf);
     plan_propagation(p, m, m->destination);
 }
 
@@ -50,8 +66,6 @@ void plan_mounts(planner *p) {
              s->has_root_prop ? s->root_prop : (uint64_t)(F_MS_SLAVE | F_MS_REC), "");
     op_mount(p, "default:rootfs-bind", s->root_path, s->root_path, "bind", F_MS_BIND | F_MS_REC, "");
     op_open_root(p, s->why_root_path, s->root_path);
-    /* ORDER: the fifo lives on the host (state dir); open it before pivot_root hides it */
-    op_exec_fifo_open(p, "default:exec-fifo", arena_printf(&p->a, "%s/exec.fifo", p->ctx.state_dir));
     for (uint32_t i = 0; i < s->nmounts; i++) plan_one_mount(p, &s->mounts[i]);
     if (needs_setup_dev(p)) {
         plan_device_nodes(p);

@@ -70,7 +70,7 @@ typedef struct {
     const char *source, *type, *data;
     uint64_t flags;
     uint64_t pflags[8]; uint32_t npflags;
-    bool bind;
+    bool bind, copy_up;                 /* copy_up: "tmpcopyup" */
 } mount_spec;
 
 typedef struct { uint32_t flag; const char *path, *why; } ns_spec;
@@ -121,6 +121,8 @@ typedef struct {
     mount_spec *mounts; uint32_t nmounts;
     /* linux */
     ns_spec *ns; uint32_t nns;
+    bool userns;                        /* a new user namespace (made by clone) */
+    const char *uid_map, *gid_map, *why_uid_map, *why_gid_map;   /* /proc/<pid>/uid_map lines */
     const char **masked, **masked_why; uint32_t nmasked;
     const char **ro_paths, **ro_why; uint32_t nro;
     device_spec *devices; uint32_t ndevices;
@@ -214,6 +216,7 @@ void plan_console_connect(planner *p);   /* plan.c: shared by create and exec */
 void plan_console_setup(planner *p);
 void plan_creds(planner *p);
 void plan_execve(planner *p);
+void plan_exec_check(planner *p);
 void plan_cgroups_teardown(planner *p);
 void plan_cgroup_mount(planner *p, const mount_spec *m);
 

@@ -35,10 +35,13 @@ static void read_namespaces(planner *p, const jv *lx) {
             err_at(p, pv, R_NAMESPACE_PATH, arena_printf(&p->a, "namespace path \"%s\" is not an absolute path", path));
             continue;
         }
-        if (flag == F_CLONE_NEWUSER) {
-            err_at(p, tv, R_UNSUPPORTED, "user namespaces are not planned yet");
+        /* clone makes the other new namespaces owned by the new user namespace; a joined
+         * one would need every namespace made after the setns, which no op expresses */
+        if (flag == F_CLONE_NEWUSER && *path && p->ctx.act == ACT_CREATE) {
+            err_at(p, pv, R_USER_NAMESPACE, "joining a user namespace by path is not planned yet");
             continue;
         }
+        if (flag == F_CLONE_NEWUSER && !*path) s->userns = true;
         ns_spec *x = &s->ns[s->nns++];
         x->flag = flag; x->path = path; x->why = ptr_of(p, n);
     }
@@ -382,6 +385,41 @@ static void read_cgroups_path(planner *p, const jv *lx) {
     s->why_cgroups_path = ptr_of(p, v);
 }
 
+/* linux.uidMappings / gidMappings → the lines written to /proc/<pid>/uid_map (or NULL).
+ * Whether container root is mapped is checked here too (runc's HostRootUID). */
+static const char *read_idmap(planner *p, const jv *lx, const char *key, const char **why) {
+    const jv *arr = get_arr(p, lx, key);
+    if (!arr || !arr->n) return NULL;
+    buf b; buf_init(&b, &p->a);
+    bool root = false;
+    for (size_t i = 0; i < arr->n; i++) {
+        const jv *m = arr->items[i];
+        if (m->type != JV_OBJ) { err_at(p, m, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(m->type))); continue; }
+        static const char *const f[3] = { "containerID", "hostID", "size" };
+        uint64_t v[3];
+        bool ok = true;
+        for (int k = 0; k < 3; k++)
+            if (!get_u64(p, m, f[k], UINT32_MAX, &v[k])) {
+                if (!json_get(m, f[k]) || json_get(m, f[k])->type == JV_NULL)
+                    err_missing(p, m, f[k], R_ID_MAPPING, arena_printf(&p->a, "%s is required", f[k]));
+                ok = false;
+            }
+        if (!ok) continue;
+        if (!v[2]) { err_at(p, json_get(m, "size"), R_ID_MAPPING, "mapping size must be greater than zero"); continue; }
+        if (v[0] + v[2] - 1 > UINT32_MAX - 1 || v[1] + v[2] - 1 > UINT32_MAX - 1) {
+            err_at(p, json_get(m, "size"), R_ID_MAPPING, "mapping range goes past 4294967294");
+            continue;
+        }
+        if (v[0] == 0) root = true;
+        char *line = arena_printf(&p->a, "%llu %llu %llu\n", (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2]);
+        buf_put(&b, line, strlen(line));
+    }
+    if (!b.len) return NULL;
+    if (!root) err_at(p, arr, R_USER_NAMESPACE, arena_printf(&p->a, "%s has no mapping for container id 0", key));
+    *why = ptr_of(p, arr);
+    return buf_cstr(&b);
+}
+
 static const struct { const char *name; uint64_t flag; } propagation[] = {
     { "private", F_MS_PRIVATE }, { "rprivate", F_MS_PRIVATE | F_MS_REC },
     { "slave", F_MS_SLAVE }, { "rslave", F_MS_SLAVE | F_MS_REC },
@@ -409,8 +447,8 @@ static void read_linux(planner *p, const jv *root) {
             err_at(p, rp, R_TYPE, arena_printf(&p->a, "rootfsPropagation \"%s\" is not a propagation type", str));
         else { s->has_root_prop = true; s->root_prop = propagation[i].flag; s->why_root_prop = ptr_of(p, rp); }
     }
-    unsupported_if_present(p, lx, "uidMappings", "linux.uidMappings");
-    unsupported_if_present(p, lx, "gidMappings", "linux.gidMappings");
+    s->uid_map = read_idmap(p, lx, "uidMappings", &s->why_uid_map);
+    s->gid_map = read_idmap(p, lx, "gidMappings", &s->why_gid_map);
     read_sysctl(p, lx);
     spec_read_seccomp(p, lx);
     unsupported_if_present(p, lx, "intelRdt", "linux.intelRdt");
@@ -448,6 +486,14 @@ void spec_read(planner *p, const jv *root) {
         err_at(p, json_get(root, "hostname"), R_HOSTNAME_UTS, "unable to set hostname without a private UTS namespace");
     if (s->domainname && *s->domainname && !has_uts)
         err_at(p, json_get(root, "domainname"), R_HOSTNAME_UTS, "unable to set domainname without a private UTS namespace");
+    /* runc's validator: mappings without a user namespace, or a new one without mappings */
+    const jv *um = lx && lx->type == JV_OBJ ? json_get(lx, "uidMappings") : NULL;
+    const jv *gm = lx && lx->type == JV_OBJ ? json_get(lx, "gidMappings") : NULL;
+    bool hu = um && um->type == JV_ARR && um->n, hg = gm && gm->type == JV_ARR && gm->n;
+    if ((hu || hg) && !s->userns && !has_ns(p, F_CLONE_NEWUSER))
+        err_at(p, hu ? um : gm, R_USER_NAMESPACE, "user namespace mappings specified, but no user namespace in linux.namespaces");
+    if (s->userns && (!hu || !hg))
+        err_at(p, lx, R_USER_NAMESPACE, arena_printf(&p->a, "a new user namespace needs linux.%s", hu ? "gidMappings" : "uidMappings"));
 }
 
 /* pause/resume: only where the container's cgroup is */

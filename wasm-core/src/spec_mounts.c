@@ -86,6 +86,8 @@ static void read_mount(planner *p, const jv *m, mount_spec *ms, bool *ok) {
         const char *o;
         if (!val_str(p, opts->items[i], &o)) { good = false; continue; }
         uint64_t f;
+        /* runc's extension: copy the rootfs's files at the destination into a new tmpfs */
+        if (!strcmp(o, "tmpcopyup")) { ms->copy_up = true; continue; }
         switch (mount_option_lookup(o, &f)) {
         case 1: ms->flags |= f; break;
         case 2: ms->flags &= ~f; break;

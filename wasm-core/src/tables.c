@@ -67,13 +67,13 @@ static const struct { const char *name; int kind; uint64_t flag; } mount_options
     { "shared", PROP, F_MS_SHARED },     { "rshared", PROP, F_MS_SHARED | F_MS_REC },
     { "slave", PROP, F_MS_SLAVE },       { "rslave", PROP, F_MS_SLAVE | F_MS_REC },
     { "unbindable", PROP, F_MS_UNBINDABLE }, { "runbindable", PROP, F_MS_UNBINDABLE | F_MS_REC },
-    /* recursive attributes need mount_setattr(2); copy-up needs a copy step. No op yet. */
+    /* recursive attributes need mount_setattr(2): no op yet */
     { "rro", UNSUP, 0 }, { "rrw", UNSUP, 0 }, { "rnosuid", UNSUP, 0 }, { "rsuid", UNSUP, 0 },
     { "rnodev", UNSUP, 0 }, { "rdev", UNSUP, 0 }, { "rnoexec", UNSUP, 0 }, { "rexec", UNSUP, 0 },
     { "rnodiratime", UNSUP, 0 }, { "rdiratime", UNSUP, 0 }, { "rrelatime", UNSUP, 0 },
     { "rnorelatime", UNSUP, 0 }, { "rnoatime", UNSUP, 0 }, { "ratime", UNSUP, 0 },
     { "rstrictatime", UNSUP, 0 }, { "rnostrictatime", UNSUP, 0 }, { "rnosymfollow", UNSUP, 0 },
-    { "rsymfollow", UNSUP, 0 }, { "tmpcopyup", UNSUP, 0 },
+    { "rsymfollow", UNSUP, 0 },
 };
 
 int mount_option_lookup(const char *name, uint64_t *flag) {

@@ -426,6 +426,116 @@ static void host_only_actions_have_no_clone(void) {
     }
 }
 
+
+/* a whole config.json with the CTX_HEAD host */
+static int plan_cfg(const char *cfg, const uint8_t **out, size_t *len, planner *p) {
+    memset(p, 0, sizeof *p);
+    return planc_plan(p, (const uint8_t *)cfg, strlen(cfg), (const uint8_t *)CTX_HEAD, strlen(CTX_HEAD), out, len);
+}
+static uint32_t last_u32(const op_view *v) { uint32_t x; memcpy(&x, v->body + v->len - 4, 4); return x; }
+/* mount_in_root's source, target and fstype ("sussUsu" after the why) */
+static void mount_args(const op_view *v, char *src, char *tgt, char *fs, size_t cap) {
+    size_t at = 0; uint32_t n;
+    char *outs[3] = { src, tgt, fs };
+    const char *walk = "ssuss";   /* why source src_kind target fstype */
+    for (int i = 0, k = -1; walk[i]; i++) {
+        if (walk[i] == 'u') { at += 4; continue; }
+        memcpy(&n, v->body + at, 4);
+        if (k >= 0) { size_t m = n < cap - 1 ? n : cap - 1; memcpy(outs[k], v->body + at + 4, m); outs[k][m] = 0; }
+        k++; at += 4 + n;
+    }
+}
+
+#define CFG_HEAD "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"/r\"},\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"env\":[\"PATH=/bin\"]},"
+
+/* podman --privileged lists /dev/ptmx among the devices; runc replaces the node with the
+ * pts/ptmx symlink, so no node is planned there (the symlink would find it: EEXIST) */
+static void ptmx_device_is_the_symlink(void) {
+    planner p; const uint8_t *o; size_t l; op_view v[256];
+    CHECK(plan_cfg(CFG_HEAD "\"mounts\":[{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}],\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],"
+                   "\"devices\":[{\"path\":\"/dev/ptmx\",\"type\":\"c\",\"major\":5,\"minor\":2},{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229}]}}",
+                   &o, &l, &p), "plan failed: %s", p.nerrs ? p.errs[0].message : "");
+    size_t n = ops_of(o, l, v, 256); int fuse = 0, ptmx_node = 0, ptmx_link = 0;
+    for (size_t i = 0; i < n; i++) {
+        char b[64];
+        if (v[i].code == OP_MKNOD_IN_ROOT || v[i].code == OP_CHOWN_IN_ROOT) {
+            str_arg(&v[i], 1, b, sizeof b);
+            fuse += !strcmp(b, "/dev/fuse"); ptmx_node += !strcmp(b, "/dev/ptmx");
+        }
+        if (v[i].code == OP_SYMLINK_IN_ROOT) ptmx_link += !strcmp(str_arg(&v[i], 2, b, sizeof b), "/dev/ptmx");
+    }
+    CHECK(fuse == 2 && ptmx_node == 0 && ptmx_link == 1, "fuse %d ptmx node %d link %d", fuse, ptmx_node, ptmx_link);
+    arena_free_all(&p.a);
+}
+
+/* ORDER: id maps are written by the host lane after clone, before the child may run; devices
+ * are bind mounts (no mknod in a user namespace); sysfs without a new netns is a /sys bind */
+static void user_namespace_maps_before_child_runs(void) {
+    planner p; const uint8_t *o; size_t l; op_view v[256];
+    CHECK(plan_cfg(CFG_HEAD "\"mounts\":[{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"ro\"]}],"
+                   "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}],"
+                   "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],\"gidMappings\":[{\"containerID\":0,\"hostID\":200000,\"size\":10}],"
+                   "\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229}]}}",
+                   &o, &l, &p), "plan failed: %s", p.nerrs ? p.errs[0].message : "");
+    size_t n = ops_of(o, l, v, 256);
+    long clone = -1, uid = -1, gid = -1, may_run = -1; int mknod = 0, binds = 0, sysfs = 0, sysbind = 0;
+    for (size_t i = 0; i < n; i++) {
+        char b[64], d[64];
+        if (v[i].code == OP_CLONE) { clone = (long)i; uint64_t f; memcpy(&f, v[i].body + v[i].len - 8, 8); CHECK(f & F_CLONE_NEWUSER, "no CLONE_NEWUSER"); }
+        if (v[i].code == OP_WRITE_CHILD_PROC) {
+            str_arg(&v[i], 1, b, sizeof b); str_arg(&v[i], 2, d, sizeof d);
+            if (!strcmp(b, "uid_map")) { uid = (long)i; CHECK(!strcmp(d, "0 100000 65536\n"), "uid_map %s", d); }
+            if (!strcmp(b, "gid_map")) { gid = (long)i; CHECK(!strcmp(d, "0 200000 10\n"), "gid_map %s", d); }
+            CHECK(strcmp(b, "setgroups"), "setgroups written as root");
+        }
+        if (v[i].code == OP_SYNC_SIGNAL && v[i].lane == F_LANE_HOST) may_run = (long)i;
+        if (v[i].code == OP_MKNOD_IN_ROOT) mknod++;
+        if (v[i].code == OP_MOUNT_IN_ROOT) {
+            char fs[16];
+            mount_args(&v[i], b, d, fs, 16 < sizeof b ? 16 : sizeof b);
+            binds += !strcmp(b, d) && !strncmp(b, "/dev/", 5) && last_u32(&v[i]) == F_PATH_CREATE;
+            sysbind += !strcmp(b, "/sys") && !strcmp(d, "/sys");
+            sysfs += !strcmp(fs, "sysfs");
+        }
+    }
+    CHECK(clone >= 0 && uid > clone && gid > uid && may_run > gid, "clone %ld uid_map %ld gid_map %ld may_run %ld", clone, uid, gid, may_run);
+    CHECK(mknod == 0 && binds == 7, "mknod %d, device binds %d (want 6 defaults + fuse)", mknod, binds);
+    CHECK(sysfs == 0 && sysbind == 1, "sysfs %d, /sys bind %d", sysfs, sysbind);
+    arena_free_all(&p.a);
+}
+
+/* ORDER: args[0] is checked with the final credentials, right before CHILD_READY */
+static void exec_check_precedes_child_ready(void) {
+    planner p; const uint8_t *o; size_t l; op_view v[256];
+    CHECK(plan_with(",\"env\":[\"PATH=/usr/bin:/bin\"]", "", "", "", &o, &l, &p), "plan failed");
+    size_t n = ops_of(o, l, v, 256);
+    long check = -1, ready = -1, uid = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].code == OP_EXEC_CHECK) { char b[16]; check = (long)i; CHECK(!strcmp(str_arg(&v[i], 1, b, sizeof b), "sh"), "file %s", b); }
+        if (v[i].code == OP_SETRESUID) uid = (long)i;
+        if (v[i].code == OP_SYNC_SIGNAL && v[i].lane == F_LANE_CONTAINER) ready = (long)i;
+    }
+    CHECK(uid >= 0 && check > uid && ready == check + 1, "setresuid %ld exec_check %ld CHILD_READY %ld", uid, check, ready);
+    arena_free_all(&p.a);
+}
+
+static void tmpcopyup_sets_copy_up_on_tmpfs_only(void) {
+    planner p; const uint8_t *o; size_t l; op_view v[256];
+    CHECK(plan_cfg(CFG_HEAD "\"mounts\":[{\"destination\":\"/run\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"tmpcopyup\",\"nosuid\"]},"
+                   "{\"destination\":\"/x\",\"type\":\"mqueue\",\"source\":\"mqueue\",\"options\":[\"tmpcopyup\"]}],\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}",
+                   &o, &l, &p), "plan failed: %s", p.nerrs ? p.errs[0].message : "");
+    size_t n = ops_of(o, l, v, 256); int run = -1, x = -1;
+    for (size_t i = 0; i < n; i++) {
+        char a[16], b[16], f[16];
+        if (v[i].code != OP_MOUNT_IN_ROOT) continue;
+        mount_args(&v[i], a, b, f, sizeof b);
+        if (!strcmp(b, "/run")) run = (int)last_u32(&v[i]);
+        if (!strcmp(b, "/x")) x = (int)last_u32(&v[i]);
+    }
+    CHECK(run == F_PATH_COPY_UP && x == 0, "/run path_flags %d, /x %d", run, x);
+    arena_free_all(&p.a);
+}
+
 int main(void) {
     json_rejects_duplicate_keys();
     json_unescapes_surrogate_pairs();
@@ -447,6 +557,10 @@ int main(void) {
     caller_hooks_need_a_caller();
     exec_joins_the_mount_namespace_last();
     host_only_actions_have_no_clone();
+    ptmx_device_is_the_symlink();
+    user_namespace_maps_before_child_runs();
+    exec_check_precedes_child_ready();
+    tmpcopyup_sets_copy_up_on_tmpfs_only();
     if (failures) { fprintf(stderr, "%d unit check(s) failed\n", failures); return 1; }
     printf("unit: all checks passed\n");
     return 0;

@@ -1,11 +1,13 @@
 // `planc delete`: kills a created (or, with --force, running) container, replays the plan's
 // teardown lane through the shim, and removes the state dir. Never plans anything anew.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PlancError, warn } from '../errors.js';
 import { hookState, runHooks } from '../hooks.js';
 import type { Globals } from '../globals.js';
 import { decodePlan } from '../plan/decode.js';
 import { shimFailure, spawnShim } from '../shim.js';
-import { existingStateDir, readPlan, readState, removeStateDir, stateDir, validateId } from '../state.js';
+import { existingStateDir, readPlan, readState, removeStateDir, stateDir, validateId, withLockAsync, type State } from '../state.js';
 import { liveStatus, procStartTime } from '../status.js';
 
 async function waitGone(pid: number, startTime: number | undefined): Promise<void> {
@@ -19,13 +21,30 @@ async function waitGone(pid: number, startTime: number | undefined): Promise<voi
 
 export async function deleteCommand(id: string, opts: { force?: boolean }, g: Globals): Promise<void> {
   validateId(id);
-  const { existsSync } = process.getBuiltinModule('node:fs');
   // runc: `delete --force` of a container that does not exist is success
   if (opts.force && !existsSync(stateDir(g.root, id))) return;
   const dir = existingStateDir(g.root, id);
-  const s = readState(dir);
+  let s: State;
+  try {
+    await withLockAsync(dir, async () => {
+      // A delete that waited for this lock may find the container already gone.
+      if (!existsSync(join(dir, 'state.json'))) throw new PlancError('container does not exist');
+      s = readState(dir);
+      await teardown(dir, id, s, opts, g);
+    });
+  } catch (e) {
+    if (opts.force && e instanceof PlancError && e.message === 'container does not exist') return;
+    throw e;
+  }
+  // runtime-spec: a failed poststop hook is a warning; delete has still happened
+  await runHooks(s!.hooks, 'poststop', hookState(s!, 'stopped')).catch((e: Error) => warn(e.message));
+}
+
+async function teardown(dir: string, id: string, s: State, opts: { force?: boolean }, g: Globals): Promise<void> {
   const status = liveStatus(dir, s);
-  if (status === 'running' && !opts.force) throw new PlancError(`cannot delete container ${id} that is not stopped: ${status}`);
+  if ((status === 'running' || status === 'paused') && !opts.force) throw new PlancError(`cannot delete container ${id} that is not stopped: ${status}`);
+  // ORDER: a frozen init cannot act on SIGKILL; thaw it first, as runc does
+  if (status === 'paused') await (await import('./pause.js')).apply('resume', id, dir, g);
   if (status !== 'stopped') {
     try { process.kill(s.pid, 'SIGKILL'); } catch { /* already gone */ }
     await waitGone(s.pid, s.initStartTime);
@@ -34,6 +53,4 @@ export async function deleteCommand(id: string, opts: { force?: boolean }, g: Gl
   const x = await spawnShim('teardown', plan).exit;
   if (x.code !== 0) throw new PlancError(`teardown failed: ${shimFailure(x, decodePlan(plan))}`);
   removeStateDir(dir);
-  // runtime-spec: a failed poststop hook is a warning; delete has still happened
-  await runHooks(s.hooks, 'poststop', hookState(s, 'stopped')).catch((e: Error) => warn(e.message));
 }

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { PlancError } from '../errors.js';
 import type { Globals } from '../globals.js';
+import { preservedFdCount } from '../launch.js';
 import { containerStatus, forwardSignals, writePidFile } from '../lifecycle.js';
 import { planWith } from '../prepare.js';
 import { shimFailure, spawnShim } from '../shim.js';
@@ -13,6 +14,7 @@ import { liveStatus } from '../status.js';
 export interface ExecOptions {
   process?: string; cwd?: string; env?: string[]; tty?: boolean; user?: string; additionalGids?: string[];
   cap?: string[]; /** commander's reading of --no-new-privs */ newPrivs?: boolean; detach?: boolean; pidFile?: string; consoleSocket?: string;
+  preserveFds?: string; pidfdSocket?: string; ignorePaused?: boolean;
 }
 
 type Json = Record<string, any>;
@@ -42,20 +44,35 @@ export async function execCommand(id: string, args: string[], o: ExecOptions, g:
   const s = readState(dir);
   const status = liveStatus(dir, s);
   if (status === 'stopped') throw new PlancError('cannot exec in a stopped container');
-  if (status === 'paused') throw new PlancError('cannot exec in a paused container (use --ignore-paused to override)');
+  if (status === 'paused' && !o.ignorePaused) throw new PlancError('cannot exec in a paused container (use --ignore-paused to override)');
+  if (o.pidfdSocket) throw new PlancError('--pidfd-socket is not supported by planc');
   if (!o.process && args.length === 0) throw new PlancError('exec args cannot be empty');
   const config = JSON.parse(new TextDecoder().decode(readConfigCopy(dir))) as Json;
-  const bytes = o.process ? new Uint8Array(readFileSync(o.process)) : new TextEncoder().encode(JSON.stringify(processFrom(config, args, o)));
+  let bytes: Uint8Array;
+  try {
+    bytes = o.process ? new Uint8Array(readFileSync(o.process)) : new TextEncoder().encode(JSON.stringify(processFrom(config, args, o)));
+  } catch (e) { throw new PlancError(`open ${o.process}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, 1, { cause: e }); }
+  let terminal = o.tty === true;
+  if (o.process) { try { terminal = (JSON.parse(new TextDecoder().decode(bytes)) as Json).terminal === true; } catch { /* the planner names the error */ } }
+  if (terminal && o.detach && !o.consoleSocket) throw new PlancError('cannot allocate tty if planc will detach without setting console socket');
+  if (!terminal && o.consoleSocket) throw new PlancError('cannot use console socket if planc will not detach or allocate tty');
+  const preserveFds = preservedFdCount(o);
+  const { resolve, join } = process.getBuiltinModule('node:path');
   const p = await planWith({
     bundle: s.bundle, id, root: g.root, bytes, parsed: config, action: 'exec', container: { pid: s.pid, config },
-    options: { console_socket: o.consoleSocket ?? '' },
+    options: {
+      preserve_fds: preserveFds,
+      console_socket: o.consoleSocket ? resolve(o.consoleSocket) : '',
+      // foreground -t: the shim listens here and proxies the pty to our stdio
+      console_proxy: terminal && !o.consoleSocket ? join(dir, `exec-${process.pid}.sock`) : '',
+    },
   });
-  if (o.tty && !p.ops.some((x) => x.op === 'console_setup')) throw new PlancError('--tty: this planner does not plan a terminal yet');
+  if (terminal && !p.ops.some((x) => x.op === 'console_setup')) throw new PlancError('--tty: this planner does not plan a terminal yet');
   // A planner that does not know exec would hand back a create plan (exec fifo, new namespaces).
   if (!p.ops.some((x) => x.op === 'setns') || p.ops.some((x) => x.op === 'mkfifo' || x.op === 'exec_fifo_wait')) {
     throw new PlancError('this planner does not plan exec yet');
   }
-  const shim = spawnShim(o.detach ? 'create' : 'run', p.plan);
+  const shim = spawnShim(o.detach ? 'create' : 'run', p.plan, { preserveFds });
   const stop = o.detach ? () => {} : forwardSignals(shim.child);
   try {
     const pid = await shim.created;

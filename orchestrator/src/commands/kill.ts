@@ -12,7 +12,14 @@ export function killCommand(id: string, signal: string | undefined, opts: { all?
   const s = readState(dir);
   const sig = parseSignal(signal ?? 'SIGTERM');
   if (liveStatus(dir, s) === 'stopped') throw new PlancError('container not running');
-  if (!opts.all) { process.kill(s.pid, sig); return; }
+  if (!opts.all) {
+    try { process.kill(s.pid, sig); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ESRCH') throw new PlancError('container not running', 1, { cause: e });
+      throw new PlancError(`unable to signal init: ${code === 'EINVAL' ? 'invalid argument' : (e as Error).message}`, 1, { cause: e });
+    }
+    return;
+  }
   for (const pid of containerPids(readPlan(dir))) {
     try { process.kill(pid, sig); } catch { /* exited meanwhile */ }
   }

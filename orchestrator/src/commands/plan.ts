@@ -1,23 +1,39 @@
-// `planc plan`: prints the plan a bundle would run, and its digest. Needs no root; changes nothing.
-// Never spawns the shim and never writes the state dir.
+// `planc plan`: prints the plan a bundle would run, its digest and its stable digest. Needs no
+// root; changes nothing. Never spawns the shim and never writes the state dir.
+import { writeFileSync } from 'node:fs';
 import { PlancError } from '../errors.js';
 import type { Globals } from '../globals.js';
 import { renderJson, renderText, planDigest } from '../plan/render.js';
 import { preparePlan } from '../prepare.js';
-import { validateId } from '../state.js';
+import { stateDir, validateId } from '../state.js';
 import { stdout } from '../out.js';
+import { profilePath } from '../audit/profiles.js';
+import { stableDigest } from '../audit/stable.js';
 
-export interface PlanOptions { bundle?: string; format?: string; id?: string; hostFacts?: string }
+export interface PlanOptions { bundle?: string; format?: string; id?: string; hostFacts?: string; hostProfile?: string; output?: string }
 
 export async function planCommand(opts: PlanOptions, g: Globals): Promise<void> {
   const format = opts.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new PlancError(`invalid --format ${JSON.stringify(format)}: want text or json`);
   const id = opts.id ?? 'container';
   validateId(id);
-  const p = await preparePlan({ bundle: opts.bundle ?? '.', id, root: g.root, hostFactsFile: opts.hostFacts });
+  if (opts.hostFacts && opts.hostProfile) throw new PlancError('--host-facts and --host-profile exclude each other');
+  const hostFactsFile = opts.hostFacts ?? (opts.hostProfile ? profilePath(opts.hostProfile) : undefined);
+  const p = await preparePlan({ bundle: opts.bundle ?? '.', id, root: g.root, hostFactsFile });
+  const placeholders = { id, bundle: p.bundle, stateDir: stateDir(g.root, id) };
+  const stable = stableDigest(p.ops, placeholders);
+  // --output: the exact bytes the shim would read, for pinning and `planc plan diff`
+  if (opts.output) writeFileSync(opts.output, p.plan);
   if (format === 'json') {
-    stdout(JSON.stringify(renderJson(p.ops, p.plan), null, 2) + '\n');
+    const r = renderJson(p.ops, p.plan);
+    const json = {
+      digest: r.digest, stable_digest: stable,
+      placeholders: { id, bundle: placeholders.bundle, state_dir: placeholders.stateDir },
+      ops: r.ops,
+    };
+    stdout(JSON.stringify(json, null, 2) + '\n');
   } else {
-    stdout(renderText(p.ops) + `digest: ${planDigest(p.plan)}\n`);
+    // digest stays the last line: scripts read it with tail -1
+    stdout(renderText(p.ops) + `stable-digest: ${stable}\ndigest: ${planDigest(p.plan)}\n`);
   }
 }

@@ -5,16 +5,24 @@ import { PlancError } from '../errors.js';
 import { hookState, runHooks } from '../hooks.js';
 import type { Globals } from '../globals.js';
 import { readExecFifo } from '../lifecycle.js';
-import { existingStateDir, readState, withLock, writeState } from '../state.js';
+import { existingStateDir, readState, withLockAsync, writeState } from '../state.js';
 import { liveStatus } from '../status.js';
 
 export async function startCommand(id: string, g: Globals): Promise<void> {
   const dir = existingStateDir(g.root, id);
-  const s = readState(dir);
-  const status = liveStatus(dir, s);
-  if (status === 'stopped') throw new PlancError('cannot start a container that has stopped');
-  if (status !== 'created') throw new PlancError('cannot start an already running container');
-  await readExecFifo(join(dir, 'exec.fifo'));
+  // ORDER: status check, fifo and state write under one lock, so two starts release init once.
+  const s = await withLockAsync(dir, async () => {
+    const st = readState(dir);
+    const status = liveStatus(dir, st);
+    if (status === 'stopped') throw new PlancError('cannot start a container that has stopped');
+    if (status === 'paused') throw new PlancError('cannot start a container in the paused state');
+    if (status !== 'created') throw new PlancError('cannot start an already running container');
+    await readExecFifo(join(dir, 'exec.fifo'));
+    // the fifo goes once init has passed it, so the next status read says running
+    process.getBuiltinModule('node:fs').rmSync(join(dir, 'exec.fifo'), { force: true });
+    writeState(dir, { ...st, status: 'running' });
+    return st;
+  });
   try {
     await runHooks(s.hooks, 'poststart', hookState(s, 'running'));
   } catch (e) {
@@ -22,9 +30,4 @@ export async function startCommand(id: string, g: Globals): Promise<void> {
     try { process.kill(s.pid, 'SIGKILL'); } catch { /* gone */ }
     throw e;
   }
-  // ORDER: the fifo goes once init has passed it, so the next status read says running.
-  withLock(dir, () => {
-    process.getBuiltinModule('node:fs').rmSync(join(dir, 'exec.fifo'), { force: true });
-    writeState(dir, { ...s, status: 'running' });
-  });
 }

@@ -1,0 +1,242 @@
+// Differential tests against runc (the reference): the same bundle, the same command sequence, and
+// the same states, exit codes and error texts under both. Root only; cgroups live under /planc-test/.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSpec, renderSpec } from '../src/spec-default.js';
+
+const repo = join(__dirname, '..', '..');
+const bin = join(repo, 'bin', 'planc');
+const RUNC = '/usr/sbin/runc';
+const isRoot = process.getuid?.() === 0;
+const built = existsSync(bin) && existsSync(join(repo, 'build', 'planc-core.wasm')) && existsSync(join(repo, 'build', 'planc-shim'));
+const ready = isRoot && built && existsSync(RUNC) && existsSync('/bin/busybox');
+const why = !isRoot ? 'needs root (real containers)' : !built ? 'needs `make build`' : 'needs /usr/sbin/runc and busybox-static';
+const tmp = mkdtempSync(join(tmpdir(), 'planc-compat-'));
+const tag = `compat-${process.pid}`;
+type Rt = 'runc' | 'planc';
+const RTS: Rt[] = ['runc', 'planc'];
+const roots: Record<Rt, string> = { runc: join(tmp, 'root-runc'), planc: join(tmp, 'root-planc') };
+
+function bundle(rt: Rt, name: string, args: string[], edit: (c: Record<string, any>) => void = () => {}): string {
+  const b = join(tmp, `${rt}-${name}`);
+  mkdirSync(b, { recursive: true });
+  const c = defaultSpec() as Record<string, any>;
+  c.root.path = join(tmp, 'rootfs');
+  c.process.terminal = false;
+  c.process.args = args;
+  c.linux.cgroupsPath = `/planc-test/${tag}-${rt}-${name}`;
+  c.linux.readonlyPaths = c.linux.readonlyPaths.filter((p: string) => p !== '/proc/sysrq-trigger');
+  edit(c);
+  writeFileSync(join(b, 'config.json'), renderSpec(c));
+  return b;
+}
+
+interface Out { status: number | null; stdout: string; stderr: string }
+// stdout and stderr go to files: a created container's init inherits them and would hold a pipe open.
+let seq = 0;
+function call(rt: Rt, args: string[], opts: { globals?: string[]; input?: string } = {}): Out {
+  const o = join(tmp, `out-${++seq}`);
+  const e = join(tmp, `err-${seq}`);
+  const fo = openSync(o, 'w');
+  const fe = openSync(e, 'w');
+  try {
+    const r = spawnSync(rt === 'runc' ? RUNC : bin, ['--root', roots[rt], ...(opts.globals ?? []), ...args],
+      { cwd: tmp, stdio: [opts.input === undefined ? 'ignore' : 'pipe', fo, fe], input: opts.input, timeout: 20_000 });
+    return { status: r.status, stdout: readFileSync(o, 'utf8'), stderr: readFileSync(e, 'utf8') };
+  } finally { closeSync(fo); closeSync(fe); rmSync(o, { force: true }); rmSync(e, { force: true }); }
+}
+const both = (args: (rt: Rt) => string[], opts?: { globals?: string[] }): Record<Rt, Out> =>
+  ({ runc: call('runc', args('runc'), opts), planc: call('planc', args('planc'), opts) });
+/** The message of a logrus text line, with the runtime's own name made neutral. */
+const msg = (stderr: string): string => (/msg="((?:[^"\\]|\\.)*)"/.exec(stderr)?.[1] ?? /msg=(\S+)/.exec(stderr)?.[1] ?? stderr.trim()).replace(/\b(runc|planc)\b/g, 'RT');
+const statusOf = (rt: Rt, id: string): string => { const r = call(rt, ['state', id]); return r.status === 0 ? JSON.parse(r.stdout).status : `exit ${r.status}`; };
+const cgroupDirs = (): string[] => {
+  const out: string[] = [];
+  for (const h of ['memory', 'pids', 'cpu', 'freezer', 'devices', 'blkio', 'cpuset', 'unified', 'systemd', '']) {
+    const d = join('/sys/fs/cgroup', h, 'planc-test');
+    try { for (const n of readdirSync(d)) if (n.startsWith(tag)) out.push(join(d, n)); } catch { /* no such hierarchy */ }
+  }
+  return out;
+};
+
+beforeAll(() => {
+  if (!ready) return;
+  const r = spawnSync('bash', [join(repo, 'scripts', 'mkrootfs.sh'), join(tmp, 'rootfs')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+});
+afterAll(() => {
+  for (const rt of RTS) for (const id of existsSync(roots[rt]) ? readdirSync(roots[rt]) : []) call(rt, ['delete', '--force', id]);
+  for (const d of cgroupDirs().reverse()) { try { rmSync(d, { recursive: false }); } catch { /* rmdir below */ } spawnSync('rmdir', [d]); }
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe.skipIf(!ready)(`planc against runc 1.1.5${ready ? '' : ` (skipped: ${why})`}`, () => {
+  it('gives the same exit codes and error texts for a container that does not exist', () => {
+    const cases: string[][] = [['state', 'nope'], ['start', 'nope'], ['kill', 'nope'], ['kill', 'nope', 'KILL'], ['delete', 'nope'],
+      ['pause', 'nope'], ['resume', 'nope'], ['ps', 'nope'], ['events', '--stats', 'nope'], ['update', '--memory', '1m', 'nope'],
+      ['exec', 'nope', 'true'], ['state', 'a/b'], ['delete', '--force', 'nope']];
+    for (const args of cases) {
+      const r = both(() => args);
+      expect({ args, status: r.planc.status, msg: msg(r.planc.stderr) }).toEqual({ args, status: r.runc.status, msg: msg(r.runc.stderr) });
+    }
+  });
+
+  it('walks create → start → pause → resume → exec → kill → delete through the same states and exit codes', () => {
+    const seqOf = (rt: Rt): unknown[] => {
+      const b = bundle(rt, 'life', ['sleep', '60']);
+      const steps: unknown[] = [];
+      const step = (args: string[]): Out => { const r = call(rt, args); steps.push([args.map((a) => (a === b ? '<bundle>' : a)).join(' '), r.status, msg(r.stderr)]); return r; };
+      step(['create', '-b', b, 'life']);
+      steps.push(statusOf(rt, 'life'));
+      step(['create', '-b', b, 'life']);
+      step(['pause', 'life']);
+      step(['start', 'life']);
+      steps.push(statusOf(rt, 'life'));
+      step(['start', 'life']);
+      step(['pause', 'life']);
+      steps.push(statusOf(rt, 'life'));
+      step(['pause', 'life']);
+      step(['delete', 'life']);
+      step(['resume', 'life']);
+      steps.push(statusOf(rt, 'life'));
+      step(['resume', 'life']);
+      step(['exec', 'life', 'sh', '-c', 'exit 3']);
+      steps.push(JSON.parse(call(rt, ['ps', '--format', 'json', 'life']).stdout).length);
+      steps.push(call(rt, ['list', '-q']).stdout);
+      step(['kill', 'life', 'KILL']);
+      for (let i = 0; i < 100 && statusOf(rt, 'life') !== 'stopped'; i++) spawnSync('sleep', ['0.02']);
+      steps.push(statusOf(rt, 'life'));
+      step(['kill', 'life']);
+      step(['start', 'life']);
+      step(['exec', 'life', 'true']);
+      step(['delete', 'life']);
+      steps.push(statusOf(rt, 'life'));
+      return steps;
+    };
+    const runc = seqOf('runc');
+    const planc = seqOf('planc');
+    expect(planc).toEqual(runc);
+  });
+
+  it('accepts the kill signal spellings runc accepts and refuses the same unknown ones', () => {
+    for (const sig of ['KILL', 'SIGKILL', '9', 'kill', 'SIGFOO', '0', '65']) {
+      const r = both((rt) => { bundle(rt, 'sig', ['sleep', '60']); call(rt, ['create', '-b', join(tmp, `${rt}-sig`), 'sig']); return ['kill', 'sig', sig]; });
+      expect({ sig, status: r.planc.status, msg: msg(r.planc.stderr) }).toEqual({ sig, status: r.runc.status, msg: msg(r.runc.stderr) });
+      for (const rt of RTS) call(rt, ['delete', '-f', 'sig']);
+    }
+  });
+
+  it('parses the same flag spellings: -root, --root=, flags after the container id', () => {
+    for (const rt of RTS) {
+      const b = bundle(rt, 'flags', ['sleep', '60']);
+      const bin0 = rt === 'runc' ? RUNC : bin;
+      const run = (args: string[]): number | null => spawnSync(bin0, args, { stdio: 'ignore', timeout: 20_000 }).status;
+      expect([rt, run([`-root`, roots[rt], 'create', 'flags', '-b', b])]).toEqual([rt, 0]);
+      expect([rt, run([`--root=${roots[rt]}`, '--log-format=json', 'state', 'flags'])]).toEqual([rt, 0]);
+      expect([rt, run([`--root=${roots[rt]}`, 'kill', 'flags', 'KILL', '-a'])]).toEqual([rt, 0]);
+      expect([rt, run([`--root=${roots[rt]}`, 'delete', 'flags', '-f'])]).toEqual([rt, 0]);
+    }
+  });
+
+  it('writes exactly one JSON error line {level,msg,time} to --log for a failed create, and leaves no state', () => {
+    for (const rt of RTS) {
+      const log = join(tmp, `${rt}-log.json`);
+      const r = call(rt, ['create', '-b', join(tmp, 'no-such-bundle'), 'failed'], { globals: ['--log', log, '--log-format', 'json'] });
+      expect(r.status).toBe(1);
+      const lines = readFileSync(log, 'utf8').trimEnd().split('\n').filter((l) => /"level":"error"/.test(l));
+      expect(lines).toHaveLength(1);
+      const rec = JSON.parse(lines[0]!);
+      expect(Object.keys(rec).sort()).toEqual(['level', 'msg', 'time']);
+      expect(rec.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(existsSync(join(roots[rt], 'failed'))).toBe(false);
+    }
+  });
+
+  it('lists the same containers in the same JSON shape', () => {
+    const shape = (rt: Rt): unknown => {
+      call(rt, ['create', '-b', bundle(rt, 'listed', ['sleep', '60']), 'listed']);
+      const rows = JSON.parse(call(rt, ['list', '--format', 'json']).stdout) as Record<string, unknown>[];
+      call(rt, ['delete', '-f', 'listed']);
+      return rows.map((r) => ({ keys: Object.keys(r), id: r.id, status: r.status, owner: r.owner }));
+    };
+    expect(shape('planc')).toEqual(shape('runc'));
+  });
+
+  it('pause and resume show in state and in the freezer cgroup', () => {
+    const b = bundle('planc', 'frz', ['sleep', '60']);
+    expect(call('planc', ['run', '-d', '-b', b, 'frz']).status).toBe(0);
+    const freezer = `/sys/fs/cgroup/freezer/planc-test/${tag}-planc-frz/freezer.state`;
+    const v2 = `/sys/fs/cgroup/planc-test/${tag}-planc-frz/cgroup.freeze`;
+    const frozen = (): string => (existsSync(freezer) ? readFileSync(freezer, 'utf8').trim() : readFileSync(v2, 'utf8').trim() === '1' ? 'FROZEN' : 'THAWED');
+    expect(call('planc', ['pause', 'frz']).status).toBe(0);
+    expect([statusOf('planc', 'frz'), frozen()]).toEqual(['paused', 'FROZEN']);
+    expect(call('planc', ['resume', 'frz']).status).toBe(0);
+    expect([statusOf('planc', 'frz'), frozen()]).toEqual(['running', 'THAWED']);
+    expect(call('planc', ['delete', '-f', 'frz']).status).toBe(0);
+  });
+
+  it('update writes the limits and keeps them in state; events --stats reports them like runc', () => {
+    const b = bundle('planc', 'upd', ['sleep', '60']);
+    expect(call('planc', ['run', '-d', '-b', b, 'upd']).status).toBe(0);
+    expect(call('planc', ['update', '--memory', '64m', '--pids-limit', '20', 'upd'])).toMatchObject({ status: 0, stderr: '' });
+    expect(call('planc', ['update', '-r', '-', 'upd'], { input: '{"cpu":{"shares":512}}' }).status).toBe(0);
+    const st = JSON.parse(readFileSync(join(roots.planc, 'upd', 'state.json'), 'utf8'));
+    expect(st.resources).toMatchObject({ memory: { limit: 64 << 20 }, pids: { limit: 20 }, cpu: { shares: 512 } });
+    const ev = JSON.parse(call('planc', ['events', '--stats', 'upd']).stdout);
+    expect(ev).toMatchObject({ type: 'stats', id: 'upd', data: { memory: { usage: { limit: 64 << 20 } }, pids: { current: 1, limit: 20 } } });
+    const rb = bundle('runc', 'upd', ['sleep', '60']);
+    call('runc', ['run', '-d', '-b', rb, 'upd']);
+    const rev = JSON.parse(call('runc', ['events', '--stats', 'upd']).stdout);
+    expect(Object.keys(ev.data).sort()).toEqual(expect.arrayContaining(Object.keys(rev.data).filter((k) => k !== 'cpuset').sort()));
+    for (const rt of RTS) call(rt, ['delete', '-f', 'upd']);
+  });
+
+  it('exec -t hands a pty to a console-socket server; the process sees a terminal', async () => {
+    const helper = join(repo, 'build', 'pty-helper');
+    if (!existsSync(helper)) return;
+    const b = bundle('planc', 'tty', ['sleep', '60']);
+    expect(call('planc', ['run', '-d', '-b', b, 'tty']).status).toBe(0);
+    const sock = join(tmp, 'console.sock');
+    const server = spawn(helper, ['serve', sock, ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    server.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 10));
+    const r = call('planc', ['exec', '-t', '-d', '--console-socket', sock, 'tty', 'tty']);
+    expect(r).toMatchObject({ status: 0 });
+    await new Promise((res) => { server.on('exit', res); setTimeout(res, 5000); });
+    server.kill();
+    expect(out).toMatch(/\/dev\/pts\/\d+/);
+    call('planc', ['delete', '-f', 'tty']);
+  });
+
+  it('creates, starts and deletes 20 containers in parallel and leaves nothing behind', async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `par${i}`);
+    const go = (args: string[]): Promise<number | null> => new Promise((res) => {
+      const p = spawn(bin, ['--root', roots.planc, ...args], { stdio: 'ignore' });
+      p.on('exit', (code) => res(code));
+    });
+    // cgroupsPath is per container here: the default /<id> path would escape planc-test/
+    for (const id of ids) bundle('planc', `par-${id}`, ['sleep', '60']);
+    const codes = await Promise.all(ids.map(async (id) => {
+      const bb = join(tmp, `planc-par-${id}`);
+      return [await go(['create', '-b', bb, id]), await go(['start', id]), await go(['delete', '-f', id])];
+    }));
+    expect(codes).toEqual(ids.map(() => [0, 0, 0]));
+    expect(readdirSync(roots.planc).filter((n) => n.startsWith('par'))).toEqual([]);
+    expect(cgroupDirs().filter((d) => d.includes('-planc-par-'))).toEqual([]);
+    const left = spawnSync('pgrep', ['-f', `planc-par-par`], { encoding: 'utf8' }).stdout.trim();
+    expect(left).toBe('');
+  });
+
+  it('features is a runtime-spec features document that claims no systemd', () => {
+    const f = JSON.parse(call('planc', ['features']).stdout);
+    const rf = JSON.parse(call('runc', ['features']).stdout);
+    expect(Object.keys(f).sort()).toEqual(Object.keys(rf).sort());
+    expect(f.linux.cgroup.systemd).toBe(false);
+    expect(f.linux.namespaces).toEqual(rf.linux.namespaces);
+    expect(f.hooks).toEqual(expect.arrayContaining(['poststart', 'poststop']));
+  });
+});

@@ -187,14 +187,20 @@ static int create_target(struct ctx *c, const char *target, int srcfd, struct er
 }
 
 /* copy_dir: from's entries into to, never following a symlink: directories, regular files
- * and symlinks with their owner, and mode and times but for symlinks; the rest is skipped */
+ * and symlinks with their owner, and mode and times but for symlinks; the rest is skipped.
+ * SECURITY: every step is relative to an fd with O_NOFOLLOW; a file swapped for a fifo
+ * cannot block the copy (O_NONBLOCK) */
 static int copy_dir(int from, int to, const char *target, struct err *e)
 {
 	int dfd = fcntl(from, F_DUPFD_CLOEXEC, 3), r = 0;
 	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 	struct dirent *de;
-	if (!d)
-		return dfd >= 0 ? close(dfd), fail(e, ENOMEM, "%s: copy up", target) : fail_errno(e, "%s: copy up", target);
+	if (!d) {
+		r = fail_errno(e, "%s: copy up", target);
+		if (dfd >= 0)
+			close(dfd);
+		return r;
+	}
 	while (r == 0 && (de = readdir(d))) {
 		const char *n = de->d_name;
 		char link[PATH_MAX];
@@ -211,7 +217,7 @@ static int copy_dir(int from, int to, const char *target, struct err *e)
 			else
 				r = copy_dir(in, out, target, e);
 		} else if (S_ISREG(st.st_mode)) {
-			if ((in = openat(from, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+			if ((in = openat(from, n, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0 ||
 			    (out = openat(to, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 				r = fail_errno(e, "%s: copy up %s", target, n);
 			for (ssize_t k = 1; r == 0 && k > 0;)

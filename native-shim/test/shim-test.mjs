@@ -827,7 +827,8 @@ test('console: create sends the pty master to the console socket; it drives the 
     assert.ok(lines.includes('/dev/pts/0'), out);
     assert.ok(lines.includes('24 80'), out);
     assert.ok(lines.includes('42'), out);
-    assert.ok(zombieOrGone(r.records[0].pid));
+    // the pty's last close comes before the exit itself: wait for it
+    assert.ok(await waitFor(() => zombieOrGone(r.records[0].pid)));
   } finally {
     // a created init that never got started would block on its fifo forever
     if (initPid && !zombieOrGone(initPid)) process.kill(initPid, 'SIGKILL');

@@ -242,6 +242,22 @@ describeEngine('podman', ['podman', 'conmon', runcBin, 'tar'], () => {
       expect(lines, r.explain).toEqual(['0 100000 65536', '0 100000 65536', '0']);
     });
 
+    test(`exec into a --uidmap container runs in its user namespace; a missing command there is exit 127 ${tag}`, () => {
+      const name = uniqueName(rt);
+      const d = podman('run', '-d', '--name', name, '--uidmap', '0:100000:65536', '--gidmap', '0:100000:65536',
+        ...runArgs(rt), imageRef, 'sleep', '60');
+      expect(d.code, d.explain).toBe(0);
+      try {
+        const e = podman('exec', name, 'sh', '-c', 'cat /proc/self/uid_map; id -u; touch /tmp/x && echo wrote');
+        expect(e.code, e.explain).toBe(0);
+        expect(e.stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' ')), e.explain).toEqual(['0 100000 65536', '0', 'wrote', '']);
+        const m = podman('exec', name, 'no-such-command');
+        expect(m.code, m.explain).toBe(127);
+      } finally {
+        podman('rm', '--force', '--time', '0', name);
+      }
+    });
+
     test(`a missing executable fails run with exit 127 and says what was not found ${tag}`, () => {
       const r = podman('run', '--rm', ...runArgs(rt), imageRef, '/no/such/binary');
       expect(r.code, r.explain).toBe(127);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lifecycle latency, memory and throughput of planc vs runc vs crun (one hyperfine run per scenario,
 # same busybox rootfs), plus the in-process planner cost; rewrites docs/perf.md. Usage: bash bench/run.sh
-# Cgroups only under /planc-bench/, all removed; host cgroup mounts are restored exactly (see hugetlb below).
+# Cgroups only under /planc-bench/, all removed; host cgroup mounts untouched unless BENCH_MOVE_HUGETLB=1 (see below).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -11,7 +11,7 @@ mem_runs=${MEM_RUNS:-15}    # /usr/bin/time samples per runtime
 par_workers=${PAR_WORKERS:-8}
 par_each=${PAR_EACH:-6}     # containers per worker in one parallel sample
 par_runs=${PAR_RUNS:-5}
-move_hugetlb=${BENCH_MOVE_HUGETLB:-1}
+move_hugetlb=${BENCH_MOVE_HUGETLB:-0}  # 1: let crun run by moving hugetlb for the run (see below)
 bun=$repo/node_modules/bun/bin/bun.exe
 planc=$repo/bin/planc
 declare -A bins=([planc]=$planc [runc]=/usr/sbin/runc [crun]=/usr/bin/crun)
@@ -24,7 +24,9 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # crun refuses a host whose cgroup2 mount owns a controller (here: hugetlb, which no v1 hierarchy
 # has). Binding hugetlb to its own v1 hierarchy for the bench is undone exactly: the hierarchy is
 # created here, so its cgroups are ours to remove; once only its root is left, umount destroys it
-# and the kernel gives hugetlb back to cgroup2. Done only when cgroup2 has no child using it.
+# and the kernel gives hugetlb back to cgroup2. Done only when cgroup2 has no child using it, and
+# only on request: a container that someone else starts meanwhile binds the hierarchy into its own
+# mount namespace, and then hugetlb returns to cgroup2 only when that container exits.
 hug=/sys/fs/cgroup/hugetlb
 hugetlb_moved=0
 hugetlb_field() { awk -v f="$1" '$1 == "hugetlb" { print $f }' /proc/cgroups; }
@@ -36,7 +38,7 @@ detach_hugetlb() { hug_reason=$(hugetlb_refusal) || return 1
 }
 # prints why hugetlb must stay where it is, and fails; succeeds silently when moving it is safe
 hugetlb_refusal() {
-  [ "$move_hugetlb" = 1 ] || { echo "BENCH_MOVE_HUGETLB=0"; return 1; }
+  [ "$move_hugetlb" = 1 ] || { echo "not moved without BENCH_MOVE_HUGETLB=1"; return 1; }
   local uni=/sys/fs/cgroup/unified
   [ -f "$uni/cgroup.controllers" ] || { echo "no cgroup2 mount at $uni"; return 1; }
   grep -qw hugetlb "$uni/cgroup.controllers" || { echo "cgroup2 does not own hugetlb"; return 1; }
@@ -55,16 +57,28 @@ restore_hugetlb() {
       rmdir "$hug" 2>/dev/null || true
       grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers && { hugetlb_moved=0; echo "bench: hugetlb given back to cgroup2" >&2; return 0; }
     elif mountpoint -q "$hug"; then
+      if [ "$i" -gt 80 ]; then
+        # containers started by others during the window still hold cgroups of this hierarchy: move
+        # their tasks to its root (their membership elsewhere is untouched; a later rmdir of the
+        # vanished path is ENOENT, which teardown treats as done)
+        find "$hug" -mindepth 2 -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do
+          echo "$pid" > "$hug/cgroup.procs" 2>/dev/null || true
+        done
+      fi
       find "$hug" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null || true
       # removed cgroups linger until their last reference drops; only a bare root dies on umount
       [ "$(hugetlb_field 3)" = 1 ] && umount "$hug"
-    elif [ $((i % 10)) = 0 ]; then
+    elif [ $((i % 10)) = 0 ] && ! grep -qs " cgroup [^ ]*hugetlb" /proc/[0-9]*/mountinfo; then
       # unmounted but alive (a lingering child): mount it again to finish the job
-      mount -t cgroup -o hugetlb cgroup "$hug" || true
+      mkdir -p "$hug" && mount -t cgroup -o hugetlb cgroup "$hug" || true
     fi
     sleep 0.25
   done
-  echo "bench: WARNING: hugetlb is still on its own v1 hierarchy ($hug); retry with: bash bench/run.sh --restore-hugetlb" >&2
+  if mountpoint -q "$hug"; then umount "$hug"; fi
+  rmdir "$hug" 2>/dev/null || true
+  local holders
+  holders=$(grep -l " cgroup [^ ]*hugetlb" /proc/[0-9]*/mountinfo 2>/dev/null | cut -d/ -f3 | tr '\n' ' ')
+  echo "bench: WARNING: hugetlb is still on its own v1 hierarchy; mounted in the mount namespaces of pids: ${holders:-none} (containers started meanwhile). The kernel gives it back to cgroup2 when they exit; check /proc/cgroups, or retry: bash bench/run.sh --restore-hugetlb" >&2
   return 1
 }
 
@@ -127,9 +141,10 @@ done
 crun_note=''
 if detach_hugetlb; then
   crun_note="hugetlb was bound to its own v1 hierarchy at $hug for the duration of the bench (crun 1.8 refuses hybrid hosts whose cgroup2 mount owns a controller) and given back to cgroup2 afterwards; all three runtimes ran with the same host layout."
-elif [ -n "$hug_reason" ]; then
+else
   echo "bench: hugetlb left where it is: $hug_reason" >&2
-  crun_note="hugetlb left on cgroup2 ($hug_reason)."
+  owned=$(tr ' ' ',' < /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null || true)
+  crun_note="hugetlb not moved ($hug_reason); cgroup2 owned the controllers [${owned}], hugetlb's hierarchy id in /proc/cgroups was $(hugetlb_field 2) (0 = cgroup2)."
 fi
 
 lc=$repo/bench/lifecycle.sh

@@ -114,7 +114,8 @@ int do_CLONE(struct ctx *c, const struct op *op, struct err *e)
 
 static const char *point_name(uint32_t p)
 {
-	return p == SYNC_CHILD_MAY_RUN ? "CHILD_MAY_RUN" : p == SYNC_CHILD_READY ? "CHILD_READY" : "?";
+	static const char *const names[] = { "?", "CHILD_MAY_RUN", "CHILD_READY", "CHILD_HOOKS", "HOOKS_DONE" };
+	return p < sizeof names / sizeof *names ? names[p] : "?";
 }
 
 /* P's message carries C's pid as P sees it (C may be pid 1 of its own namespace) */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
@@ -366,6 +367,96 @@ int do_PIVOT_ROOT(struct ctx *c, const struct op *op, struct err *e)
 		return fail_errno(e, "%s: make old root rslave", shown);
 	if (umount2(".", MNT_DETACH) < 0)
 		return fail_errno(e, "%s: detach old root", shown);
+	if (chdir("/") < 0)
+		return fail_errno(e, "%s: chdir /", shown);
+	return 0;
+}
+
+/* mountinfo's \ooo escapes (space, tab, newline, backslash), undone in place */
+static char *unescape(char *s)
+{
+	char *o = s, *i = s;
+	for (; *i; o++)
+		if (i[0] == '\\' && i[1] >= '0' && i[1] <= '3' && i[2] >= '0' && i[2] <= '7' && i[3] >= '0' && i[3] <= '7') {
+			*o = (char)((i[1] - '0') << 6 | (i[2] - '0') << 3 | (i[3] - '0'));
+			i += 4;
+		} else
+			*o = *i++;
+	*o = 0;
+	return s;
+}
+
+/* move_root (--no-pivot): each full procfs/sysfs mount outside the root is made a slave and
+ * detached, or covered by a tmpfs when the detach is refused; then the root's mount is moved
+ * onto "/" and chrooted into (runc's msMoveRoot) */
+int do_MOVE_ROOT(struct ctx *c, const struct op *op, struct err *e)
+{
+	const char *shown = op->a[0].s;
+	char root[PATH_MAX], fdp[40], *buf = NULL, *line, *next, *f[5], *save;
+	size_t n = 0, cap = 0, rl;
+	ssize_t r;
+	int fd, rc = 0;
+	if (c->root_fd < 0)
+		return fail(e, EBADF, "%s: no open_root before this op", shown);
+	/* SECURITY: the root's path (the kernel's, spelled as mountinfo spells mount points) and
+	 * the mount table come from a /proc proven to be procfs */
+	if ((fd = proc_fd_path(fdp, sizeof fdp, c->root_fd, e)) < 0)
+		return fd;
+	if ((r = readlink(fdp, root, sizeof root - 1)) < 0)
+		return fail_errno(e, "%s: readlink", shown);
+	root[r] = 0;
+	rl = (size_t)r;
+	if ((fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0)
+		return fail_errno(e, "/proc/self/mountinfo");
+	do {
+		char *nb = cap - n < 4096 ? realloc(buf, cap += 65536) : buf;
+		if (!nb)
+			return free(buf), close(fd), fail(e, ENOMEM, "/proc/self/mountinfo");
+		buf = nb;
+	} while ((r = read(fd, buf + n, cap - n - 1)) > 0 && (n += (size_t)r));
+	rc = errno;
+	close(fd);
+	if (r < 0)
+		return free(buf), fail(e, rc, "/proc/self/mountinfo");
+	buf[n] = 0, rc = 0;
+	/* id parent major:minor root mount-point options [optional...] - fstype source super */
+	for (line = buf; *line && !rc; line = next) {
+		int k = 0;
+		char *sep = strstr(line, " - "), *fs, *mp;
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = 0;
+		if (!sep || sep > next)
+			continue;
+		*sep = 0, fs = sep + 3;
+		fs[strcspn(fs, " ")] = 0;
+		for (char *t = strtok_r(line, " ", &save); t && k < 5; t = strtok_r(NULL, " ", &save))
+			f[k++] = t;
+		if (k < 5 || strcmp(f[3], "/") || (strcmp(fs, "proc") && strcmp(fs, "sysfs")))
+			continue;
+		/* SECURITY: the root's own mounts stay; runc compares a string prefix, this a
+		 * path prefix, so a sibling directory named like the root is not spared */
+		mp = unescape(f[4]);
+		if (!strncmp(mp, root, rl) && (mp[rl] == '/' || !mp[rl] || rl == 1))
+			continue;
+		/* ORDER: a slave first, so the detach cannot propagate back to the host */
+		if (mount(NULL, mp, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+			if (errno != ENOENT)   /* ENOENT: under a mount already detached */
+				rc = fail_errno(e, "%s: make rslave", mp);
+		} else if (umount2(mp, MNT_DETACH) < 0 &&
+			   ((errno != EINVAL && errno != EPERM) || mount("tmpfs", mp, "tmpfs", 0, NULL) < 0))
+			rc = fail_errno(e, "%s: detach", mp);
+	}
+	free(buf);
+	if (rc)
+		return rc;
+	/* ORDER: from inside the root, "." is its mount: moved over "/", then made the root */
+	if (fchdir(c->root_fd) < 0)
+		return fail_errno(e, "%s: fchdir", shown);
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+		return fail_errno(e, "%s: move onto /", shown);
+	if (chroot(".") < 0)
+		return fail_errno(e, "%s: chroot", shown);
 	if (chdir("/") < 0)
 		return fail_errno(e, "%s: chdir /", shown);
 	return 0;

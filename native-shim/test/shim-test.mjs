@@ -1,5 +1,6 @@
-// shim-test.mjs — tests planc-shim without the planner: plans are encoded here by hand from
-// docs/plan-format.md §1 and the ops.def/flags.def tables, then decoded or applied for real.
+// shim-test.mjs — tests planc-shim: plans are encoded here by hand from docs/plan-format.md §1
+// and the ops.def/flags.def tables, then decoded or applied for real; a last group applies
+// plans made by build/planc-plan-native (hook timing, --no-pivot) against the same rootfs.
 // Never leaves mounts, processes, cgroups or files behind; root-only cases skip without root.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -879,6 +880,75 @@ test('console: run proxies a raw terminal both ways, with its size and SIGWINCH,
     fs.rmSync(sock, { force: true });
     cleanDev();
   }
+}, { root: true });
+
+// ---- plans made by the planner (build/planc-plan-native), applied by the shim ----
+// The test plays the orchestrator: it answers sync_caller where the createRuntime hooks run.
+const planner = path.join(repo, 'build/planc-plan-native');
+function plannedBundle(name, { noPivot }) {
+  const bundle = path.join(work, `bundle-${name}`), state = path.join(bundle, 'state');
+  fs.mkdirSync(state, { recursive: true });
+  const config = {
+    ociVersion: '1.0.2', root: { path: rootfs },
+    process: { args: ['sh', '-c', 'cat /proc/self/mountinfo; echo; ls /'], cwd: '/', env: ['PATH=/bin'] },
+    mounts: [{ destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] }],
+    hooks: { createRuntime: [{ path: '/bin/true' }] },
+    linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }] },
+  };
+  const context = { id: name, bundle, state_dir: state, hooks_caller: true, options: { no_pivot: noPivot },
+    host: { cgroup: { v1: [], unified: null } } };
+  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+  fs.writeFileSync(path.join(bundle, 'context.json'), JSON.stringify(context));
+  return { bundle, fifo: path.join(state, 'exec.fifo') };
+}
+async function runPlanned(name, noPivot) {
+  const { bundle, fifo } = plannedBundle(name, { noPivot });
+  const made = spawn(planner, [path.join(bundle, 'config.json'), path.join(bundle, 'context.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks = []; let err = '';
+  made.stdout.on('data', (d) => chunks.push(d)); made.stderr.on('data', (d) => { err += d; });
+  assert.equal(await new Promise((r) => made.on('close', r)), 0, err);
+  let atHooks = null;
+  const r = await runShim('run', Buffer.concat(chunks), {
+    control: true,
+    onRecord: (rec, p) => {
+      if (rec.type === 'sync') {
+        // what a createRuntime hook reading /proc/$pid/mountinfo and /proc/$pid/root would see
+        atHooks = { mountinfo: fs.readFileSync(`/proc/${rec.pid}/mountinfo`, 'utf8'), root: fs.readlinkSync(`/proc/${rec.pid}/root`) };
+        p.stdio[5].write('0');
+      }
+      if (rec.type === 'created') start(fifo);
+    },
+  });
+  assert.equal(r.code, 0, JSON.stringify(r.records) + r.stderr);
+  assert.deepEqual(r.records.map((x) => x.type), ['sync', 'created', 'exited']);
+  const [mi, ls] = r.stdout.split('\n\n');
+  const mounts = mi.trim().split('\n').map((l) => { const f = l.split(' '); return { root: f[3], at: f[4], fs: f[f.indexOf('-') + 1] }; });
+  return { atHooks, mounts, ls: ls.trim().split(/\s+/).sort() };
+}
+const realRoot = () => fs.realpathSync(rootfs);
+const hasMount = (mountinfo, at, type) => mountinfo.split('\n').some((l) => { const f = l.split(' '); return f[4] === at && f[f.indexOf('-') + 1] === type; });
+
+let pivoted = null;
+test('planned createRuntime hooks: the caller runs them once the container\'s mounts exist, before pivot_root', async () => {
+  pivoted = await runPlanned('hooks', false);
+  const { atHooks, mounts } = pivoted;
+  assert.ok(atHooks, 'sync_caller reached');
+  assert.ok(hasMount(atHooks.mountinfo, `${realRoot()}/proc`, 'proc'), `no container /proc at the hooks:\n${atHooks.mountinfo}`);
+  assert.ok(hasMount(atHooks.mountinfo, `${realRoot()}/dev`, 'tmpfs'), 'no container /dev at the hooks');
+  assert.equal(atHooks.root, '/', 'the root is not switched yet');
+  assert.deepEqual(mounts.find((m) => m.at === '/'), { root: realRoot(), at: '/', fs: mounts.find((m) => m.at === '/').fs });
+}, { root: true });
+
+test('--no-pivot: move_root gives the container the same / and mounts as pivot_root, its root the rootfs', async () => {
+  const moved = await runPlanned('nopivot', true);
+  assert.ok(hasMount(moved.atHooks.mountinfo, `${realRoot()}/proc`, 'proc'), 'hooks before move_root see the mounts');
+  assert.ok(pivoted, 'the pivot_root case ran');
+  assert.deepEqual(moved.mounts.map(({ at, fs: t, root }) => [at, t, root]), pivoted.mounts.map(({ at, fs: t, root }) => [at, t, root]));
+  assert.equal(moved.mounts[0].at, '/');
+  assert.equal(moved.mounts[0].root, realRoot(), 'the mount at / is the rootfs');
+  assert.deepEqual(moved.ls, fs.readdirSync(rootfs).sort());
+  assert.ok(hasMount(fs.readFileSync('/proc/self/mountinfo', 'utf8'), '/proc', 'proc'), 'the host keeps its /proc');
 }, { root: true });
 
 // ---- runner ----

@@ -52,7 +52,6 @@ static const char *socket_path(planner *p, const jv *opts, const char *key) {
 static void read_options(planner *p, const jv *opts) {
     context *c = &p->ctx;
     get_bool(p, opts, "no_pivot", &c->no_pivot);
-    if (c->no_pivot) err_at(p, json_get(opts, "no_pivot"), R_UNSUPPORTED, "--no-pivot is not planned yet");
     bool b;
     get_bool(p, opts, "no_new_keyring", &b);   /* no op joins a session keyring: nothing to plan either way */
     uint64_t n;

@@ -51,6 +51,7 @@ static inline void op_console_setup(planner *p, const char *w, const char *ptmx,
 static inline void op_run_hook(planner *p, const char *w, const char *path, const strvec *argv, const strvec *envp, const char *prefix, const char *suffix, uint32_t timeout_ms) { emit(p, OP_RUN_HOOK, C, "sSSssu", w, path, argv, envp, prefix, suffix, timeout_ms); }
 static inline void op_write_child_proc(planner *p, const char *w, const char *file, const char *data) { emit(p, OP_WRITE_CHILD_PROC, H, "ss", w, file, data); }
 static inline void op_exec_check(planner *p, const char *w, const char *file, const strvec *search) { emit(p, OP_EXEC_CHECK, C, "sS", w, file, search); }
+static inline void op_move_root(planner *p, const char *w, const char *new_root) { emit(p, OP_MOVE_ROOT, C, "s", w, new_root); }
 static inline void op_rmdir(planner *p, const char *w, const char *path) { emit(p, OP_RMDIR, T, "s", w, path); }
 static inline void op_unlink(planner *p, const char *w, const char *path) { emit(p, OP_UNLINK, T, "s", w, path); }
 #undef H

@@ -49,14 +49,25 @@ static void plan_host(planner *p) {
         op_write_child_proc(p, s->why_gid_map, "gid_map", s->gid_map);
     }
     plan_cgroups_join(p);
-    /* ORDER: the caller runs prestart and createRuntime hooks once the namespaces exist and
-     * the child is in its cgroups, before the child may go on */
-    if (p->ctx.hooks_caller && (s->hooks[HOOK_PRESTART].n || s->hooks[HOOK_CREATE_RUNTIME].n)) {
-        const char *a = s->hooks[HOOK_PRESTART].why, *b = s->hooks[HOOK_CREATE_RUNTIME].why;
-        op_sync_caller(p, a && b ? arena_printf(&p->a, "%s %s", a, b) : a ? a : b, F_CALLER_CREATE_RUNTIME);
-    }
     op_sync_signal(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_MAY_RUN);
+    /* ORDER: the caller runs prestart and createRuntime hooks when the child has made its
+     * mounts and /dev and not yet switched its root (runc's syncParentHooks in
+     * prepareRootfs); the child goes on only once they have succeeded */
+    const char *hooks = plan_caller_hooks(p);
+    if (hooks) {
+        op_sync_wait(p, F_LANE_HOST, hooks, F_SYNC_CHILD_HOOKS);
+        op_sync_caller(p, hooks, F_CALLER_CREATE_RUNTIME);
+        op_sync_signal(p, F_LANE_HOST, hooks, F_SYNC_HOOKS_DONE);
+    }
     op_sync_wait(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_READY);
+}
+
+/* the prestart and createRuntime hooks the caller runs: their pointers, or NULL for none */
+const char *plan_caller_hooks(planner *p) {
+    const spec *s = &p->s;
+    if (!p->ctx.hooks_caller || (!s->hooks[HOOK_PRESTART].n && !s->hooks[HOOK_CREATE_RUNTIME].n)) return NULL;
+    const char *a = s->hooks[HOOK_PRESTART].why, *b = s->hooks[HOOK_CREATE_RUNTIME].why;
+    return a && b ? arena_printf(&p->a, "%s %s", a, b) : a ? a : b;
 }
 
 static const char *env_get(const strvec *env, const char *name) {

@@ -1,5 +1,6 @@
 /* plan_mounts.c — container-lane filesystem steps in runc's order: root propagation, rootfs
- * self-bind, spec mounts, /dev, pivot_root, then read-only and masked paths.
+ * self-bind, spec mounts, /dev, the caller's hooks, pivot_root (or move_root), then read-only
+ * and masked paths.
  * Must never plan a mount that targets a string path inside the rootfs (only *_in_root ops). */
 #include "ops.h"
 #include <string.h>
@@ -76,11 +77,19 @@ void plan_mounts(planner *p) {
         op_symlink_in_root(p, "default:dev-symlinks", "/proc/self/fd/2", "/dev/stderr");
         if (p->ctx.proc_kcore) op_symlink_in_root(p, "default:dev-symlinks", "/proc/kcore", "/dev/core");
     }
-    /* ORDER: createContainer hooks run in the container's namespaces once its mounts are
-     * done, while the host's filesystem is still reachable (runc runs them right before
-     * pivot_root) */
+    /* ORDER: runc's prepareRootfs: the caller's prestart + createRuntime hooks first
+     * (syncParentHooks), then createContainer hooks in the container's namespaces while the
+     * host's filesystem is still reachable, then the root switch */
+    const char *hooks = plan_caller_hooks(p);
+    if (hooks) {
+        op_sync_signal(p, F_LANE_CONTAINER, hooks, F_SYNC_CHILD_HOOKS);
+        op_sync_wait(p, F_LANE_CONTAINER, hooks, F_SYNC_HOOKS_DONE);
+    }
     plan_hooks(p, HOOK_CREATE_CONTAINER, "creating");
-    op_pivot_root(p, "default:pivot-root", s->root_path);
+    /* SECURITY: --no-pivot keeps the old root under the new one (runc's msMoveRoot); the
+     * shim detaches the host's full procfs/sysfs mounts before moving the root onto / */
+    if (p->ctx.no_pivot) op_move_root(p, "option:no-pivot", s->root_path);
+    else op_pivot_root(p, "default:pivot-root", s->root_path);
 }
 
 /* The nosuid/nodev/noexec a read-only remount must keep: those of the last spec mount that

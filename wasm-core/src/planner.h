@@ -204,7 +204,8 @@ const uint8_t *seccomp_compile(planner *p, size_t *len);   /* NULL when too larg
 
 /* plan.c */
 void plan_all(planner *p);
-void plan_mounts(planner *p);            /* plan_mounts.c: spec mounts, /dev, before pivot_root */
+void plan_mounts(planner *p);            /* plan_mounts.c: spec mounts, /dev, caller's hooks, root switch */
+const char *plan_caller_hooks(planner *p);   /* plan.c: the why of the caller's hook point, NULL when none */
 void plan_after_pivot(planner *p);       /* plan_mounts.c: finalize rootfs, readonly and masked paths */
 void plan_cgroups_host(planner *p);      /* plan_cgroups.c */
 void plan_cgroups_join(planner *p);

@@ -360,21 +360,69 @@ static void hook_state_is_split_around_the_pid(void) {
 
 /* SECURITY: a prestart hook the caller will not run must stop the plan, never vanish */
 static void caller_hooks_need_a_caller(void) {
-    planner p; const uint8_t *o; size_t l; op_view v[256];
+    planner p; const uint8_t *o; size_t l;
     const char *hooks = ",\"hooks\":{\"prestart\":[{\"path\":\"/p\"}]}";
     CHECK(!plan_with("", "", hooks, "", &o, &l, &p) && p.nerrs == 1 && !strcmp(p.errs[0].rule, "unsupported")
           && !strcmp(p.errs[0].pointer, "/hooks/prestart"), "prestart without a caller planned");
     arena_free_all(&p.a);
     CHECK(plan_with("", "", hooks, ",\"hooks_caller\":true", &o, &l, &p), "prestart with a caller failed");
-    size_t n = ops_of(o, l, v, 256);
-    long sc = -1, join = -1, may_run = -1;
-    for (size_t i = 0; i < n; i++) {
-        if (v[i].code == OP_SYNC_CALLER) { sc = (long)i; CHECK(u32_after_why(&v[i]) == F_CALLER_CREATE_RUNTIME && v[i].lane == F_LANE_HOST, "sync_caller args"); }
-        if (v[i].code == OP_WRITE_CHILD_PID) join = (long)i;
-        if (v[i].code == OP_SYNC_SIGNAL && may_run < 0) may_run = (long)i;
-    }
-    CHECK(sc > join && join >= 0 && may_run == sc + 1, "sync_caller %ld after join %ld, before may_run %ld", sc, join, may_run);
     arena_free_all(&p.a);
+}
+
+/* ORDER: runc's prepareRootfs: mounts and /dev, then the caller's prestart + createRuntime
+ * hooks (P between CHILD_HOOKS and HOOKS_DONE), then createContainer hooks, then the root
+ * switch; P's side: MAY_RUN, wait CHILD_HOOKS, sync_caller, HOOKS_DONE, wait CHILD_READY */
+static void caller_hooks_run_after_mounts_before_root_switch(void) {
+    planner p; const uint8_t *o; size_t l; op_view v[256];
+    const char *hooks = ",\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}],\"hooks\":{"
+                        "\"prestart\":[{\"path\":\"/p\"}],\"createRuntime\":[{\"path\":\"/r\"}],\"createContainer\":[{\"path\":\"/c\"}]}";
+    for (int no_pivot = 0; no_pivot < 2; no_pivot++) {
+        CHECK(plan_with("", "", hooks, no_pivot ? ",\"hooks_caller\":true,\"options\":{\"no_pivot\":true}" : ",\"hooks_caller\":true", &o, &l, &p),
+              "hooks plan failed: %s", p.nerrs ? p.errs[0].message : "");
+        size_t n = ops_of(o, l, v, 256);
+        long join = -1, host_first = -1, last_fs = -1, child_first = -1, hook = -1, root = -1;
+        for (size_t i = 0; i < n; i++) {
+            int c = v[i].code;
+            if (c == OP_WRITE_CHILD_PID) join = (long)i;
+            if (c == OP_SYNC_SIGNAL && v[i].lane == F_LANE_HOST && host_first < 0) host_first = (long)i;
+            if (c == OP_SYNC_SIGNAL && v[i].lane == F_LANE_CONTAINER && child_first < 0) child_first = (long)i;
+            if (c == OP_MOUNT_IN_ROOT || c == OP_MKNOD_IN_ROOT || c == OP_SYMLINK_IN_ROOT) if (root < 0) last_fs = (long)i;
+            if (c == OP_RUN_HOOK && hook < 0) hook = (long)i;
+            if (c == (no_pivot ? OP_MOVE_ROOT : OP_PIVOT_ROOT)) root = (long)i;
+        }
+        const int host_seq[][2] = { { OP_SYNC_SIGNAL, F_SYNC_CHILD_MAY_RUN }, { OP_SYNC_WAIT, F_SYNC_CHILD_HOOKS },
+            { OP_SYNC_CALLER, F_CALLER_CREATE_RUNTIME }, { OP_SYNC_SIGNAL, F_SYNC_HOOKS_DONE }, { OP_SYNC_WAIT, F_SYNC_CHILD_READY } };
+        CHECK(join >= 0 && host_first == join + 1, "MAY_RUN at %ld, cgroup join at %ld", host_first, join);
+        for (int k = 0; k < 5 && host_first >= 0; k++)
+            CHECK(v[host_first + k].code == host_seq[k][0] && v[host_first + k].lane == F_LANE_HOST && u32_after_why(&v[host_first + k]) == (uint32_t)host_seq[k][1],
+                  "host op %d after MAY_RUN: code %d point %u", k, v[host_first + k].code, u32_after_why(&v[host_first + k]));
+        CHECK(child_first > last_fs && last_fs >= 0 && u32_after_why(&v[child_first]) == F_SYNC_CHILD_HOOKS, "CHILD_HOOKS at %ld, last mount at %ld", child_first, last_fs);
+        CHECK(child_first >= 0 && v[child_first + 1].code == OP_SYNC_WAIT && u32_after_why(&v[child_first + 1]) == F_SYNC_HOOKS_DONE, "HOOKS_DONE wait");
+        CHECK(hook == child_first + 2 && root == hook + 1, "createContainer hook at %ld, root switch at %ld", hook, root);
+        char why[64];
+        CHECK(!strcmp(str_arg(&v[host_first + 2], 0, why, sizeof why), "/hooks/prestart /hooks/createRuntime"), "sync_caller why %s", why);
+        arena_free_all(&p.a);
+    }
+}
+
+/* --no-pivot changes one op: pivot_root becomes move_root, with the same root */
+static void no_pivot_moves_the_root(void) {
+    planner a, b; const uint8_t *oa, *ob; size_t la = 0, lb = 0; op_view va[256], vb[256];
+    CHECK(plan_with("", "", "", "", &oa, &la, &a), "plan failed");
+    CHECK(plan_with("", "", "", ",\"options\":{\"no_pivot\":true}", &ob, &lb, &b), "no_pivot plan failed");
+    size_t na = ops_of(oa, la, va, 256), nb = ops_of(ob, lb, vb, 256);
+    int moved = 0;
+    CHECK(na == nb, "op counts %zu %zu", na, nb);
+    for (size_t i = 0; i < na && i < nb; i++) {
+        if (va[i].code == OP_PIVOT_ROOT) {
+            char w[64], r[64];
+            moved++;
+            CHECK(vb[i].code == OP_MOVE_ROOT && vb[i].lane == F_LANE_CONTAINER, "op %zu is %d, want move_root", i, vb[i].code);
+            CHECK(!strcmp(str_arg(&vb[i], 0, w, sizeof w), "option:no-pivot") && !strcmp(str_arg(&vb[i], 1, r, sizeof r), "/r"), "move_root %s %s", w, r);
+        } else CHECK(va[i].code == vb[i].code && va[i].len == vb[i].len && !memcmp(va[i].body, vb[i].body, va[i].len), "op %zu differs", i);
+    }
+    CHECK(moved == 1, "pivot_root count %d", moved);
+    arena_free_all(&a.a); arena_free_all(&b.a);
 }
 
 static const char *EXEC_CTX =
@@ -555,6 +603,8 @@ int main(void) {
     console_rules_match_runc();
     hook_state_is_split_around_the_pid();
     caller_hooks_need_a_caller();
+    caller_hooks_run_after_mounts_before_root_switch();
+    no_pivot_moves_the_root();
     exec_joins_the_mount_namespace_last();
     host_only_actions_have_no_clone();
     ptmx_device_is_the_symlink();

@@ -78,10 +78,11 @@ export async function runHooks(all: RuntimeHooks | undefined, kind: 'poststart' 
 export async function runHookList(hooks: readonly Hook[], kind: HookKind, stdin: string): Promise<void> {
   for (const [i, h] of hooks.entries()) {
     const r = await runHook(h, stdin);
-    if (r.timedOut) throw new PlancError(`error running ${kind} hook #${i}: timeout after ${h.timeout}s`);
+    // runc's wording, which engines show to users as is
+    if (r.timedOut) throw new PlancError(`error running ${kind} hook #${i}: hook ran past specified timeout of ${h.timeout!.toFixed(1)}s`);
     if (r.code !== 0) {
-      const how = r.signal ? `signal: ${r.signal}` : `exit status ${r.code}`;
-      throw new PlancError(`error running ${kind} hook #${i}: ${how}, stdout: ${r.stdout}, stderr: ${r.stderr}`);
+      const how = r.signal ? `signal: ${r.signal === 'SIGKILL' ? 'killed' : r.signal}` : `exit status ${r.code}`;
+      throw new PlancError(`error running ${kind} hook #${i}: error running hook: ${how}, stdout: ${r.stdout}, stderr: ${r.stderr}`);
     }
   }
 }

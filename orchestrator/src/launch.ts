@@ -89,7 +89,8 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
     let hookError: unknown = null;
     // prestart then createRuntime, at the plan's sync_caller point: namespaces exist, init has not pivoted.
     const onSync = async (rec: { point: string; pid: number }): Promise<boolean> => {
-      if (rec.point !== 'CALLER_CREATE_RUNTIME') return false;
+      // the shim names the point by its caller_sync name or by the hook kind
+      if (rec.point !== 'createRuntime' && rec.point !== 'CALLER_CREATE_RUNTIME') return false;
       const st = JSON.stringify({ ociVersion: '1.0.2-dev', id, status: 'creating', pid: rec.pid, bundle: p.bundle, annotations: annotationsOf(p.config).annotations ?? {} });
       try {
         await runHookList(hooksOf(p.config, 'prestart'), 'prestart', st);

@@ -18,11 +18,11 @@ describe('runHookList', () => {
 
   it('fails with runc\'s wording on a non-zero exit, naming the hook index', async () => {
     await expect(runHookList([{ path: '/bin/true' }, { path: '/bin/sh', args: ['sh', '-c', 'echo o; echo e >&2; exit 3'] }], 'poststop', ''))
-      .rejects.toThrow('error running poststop hook #1: exit status 3, stdout: o\n, stderr: e\n');
+      .rejects.toThrow('error running poststop hook #1: error running hook: exit status 3, stdout: o\n, stderr: e\n');
   });
 
   it('kills a hook at its timeout', async () => {
-    await expect(runHookList([{ path: '/bin/sleep', args: ['sleep', '5'], timeout: 1 }], 'poststart', '')).rejects.toThrow('timeout after 1s');
+    await expect(runHookList([{ path: '/bin/sleep', args: ['sleep', '5'], timeout: 1 }], 'poststart', '')).rejects.toThrow('hook ran past specified timeout of 1.0s');
   });
 });
 

@@ -84,7 +84,7 @@ describe.skipIf(!ready)('container lifecycle through bin/planc', () => {
     expect(existsSync(`/sys/fs/cgroup/memory/planc-test/${tag}-life`)).toBe(false);
   });
 
-  it('runs poststart and poststop hooks with the state on stdin, and refuses hooks it cannot place', () => {
+  it('runs prestart, poststart and poststop hooks with the state on stdin; a failing prestart hook leaves nothing', () => {
     const log = join(tmp, 'hooks.log');
     const hook = (name: string) => ({ path: '/bin/sh', args: ['sh', '-c', `read s; echo "${name} $s" >> ${log}`] });
     const b = bundle('hooks', ['true'], (c) => { c.hooks = { poststart: [hook('poststart')], poststop: [hook('poststop')] }; });
@@ -94,9 +94,12 @@ describe.skipIf(!ready)('container lifecycle through bin/planc', () => {
     expect(JSON.parse(lines[0]!.slice('poststart '.length))).toMatchObject({ id: 'hooks1', status: 'running', bundle: b });
     expect(JSON.parse(lines[1]!.slice('poststop '.length))).toMatchObject({ id: 'hooks1', status: 'stopped' });
     const pre = bundle('prestart', ['true'], (c) => { c.hooks = { prestart: [hook('prestart')] }; });
-    const r = planc(['run', '-b', pre, 'pre1']);
+    expect(planc(['run', '-b', pre, 'pre1']).status).toBe(0);
+    expect(JSON.parse(readFileSync(log, 'utf8').trimEnd().split('\n').at(-1)!.slice('prestart '.length))).toMatchObject({ id: 'pre1', status: 'creating' });
+    const failing = bundle('prestart-fails', ['true'], (c) => { c.hooks = { prestart: [{ path: '/bin/false' }] }; });
+    const r = planc(['run', '-b', failing, 'pre2']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('/hooks/prestart');
+    expect(r.stderr).toContain('error running prestart hook #0: error running hook: exit status 1');
     expect(readdirSync(root)).toEqual([]);
   });
 

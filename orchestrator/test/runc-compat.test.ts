@@ -104,12 +104,18 @@ describe.skipIf(!ready)(`planc against runc 1.1.5${ready ? '' : ` (skipped: ${wh
       steps.push(statusOf(rt, 'life'));
       step(['resume', 'life']);
       step(['exec', 'life', 'sh', '-c', 'exit 3']);
+      // the texts differ by design (planc names the plan step); the status and the runtime's cause agree
+      const missing = call(rt, ['exec', 'life', 'nonexist']);
+      steps.push([missing.status, /exec failed: .*executable file not found in \$PATH/.test(msg(missing.stderr))]);
       steps.push(JSON.parse(call(rt, ['ps', '--format', 'json', 'life']).stdout).length);
       steps.push(call(rt, ['list', '-q']).stdout);
       step(['kill', 'life', 'KILL']);
       for (let i = 0; i < 100 && statusOf(rt, 'life') !== 'stopped'; i++) spawnSync('sleep', ['0.02']);
       steps.push(statusOf(rt, 'life'));
       step(['kill', 'life']);
+      step(['kill', '-a', 'life', 'KILL']);
+      step(['update', '--memory', '10m', 'life']);
+      step(['events', '--stats', 'life']);
       step(['start', 'life']);
       step(['exec', 'life', 'true']);
       step(['delete', 'life']);
@@ -163,6 +169,10 @@ describe.skipIf(!ready)(`planc against runc 1.1.5${ready ? '' : ` (skipped: ${wh
       return rows.map((r) => ({ keys: Object.keys(r), id: r.id, status: r.status, owner: r.owner }));
     };
     expect(shape('planc')).toEqual(shape('runc'));
+    const empty = both(() => ['list']);
+    expect(empty.planc.stdout).toBe(empty.runc.stdout);
+    const quiet = both(() => ['list', '-q']);
+    expect(quiet.planc).toEqual(quiet.runc);
   });
 
   it('pause and resume show in state and in the freezer cgroup', () => {
@@ -192,6 +202,25 @@ describe.skipIf(!ready)(`planc against runc 1.1.5${ready ? '' : ` (skipped: ${wh
     const rev = JSON.parse(call('runc', ['events', '--stats', 'upd']).stdout);
     expect(Object.keys(ev.data).sort()).toEqual(expect.arrayContaining(Object.keys(rev.data).filter((k) => k !== 'cpuset').sort()));
     for (const rt of RTS) call(rt, ['delete', '-f', 'upd']);
+  });
+
+  it('events streams stats and an oom line when the memory cgroup kills, and ends when the container stops', async () => {
+    const b = bundle('planc', 'oom', ['sh', '-c', 'sleep 1; a=$(head -c 200000000 /dev/zero | tr "\\0" a); sleep 60'],
+      (c) => { c.linux.resources = { memory: { limit: 20_000_000, swap: 20_000_000 } }; });
+    expect(call('planc', ['run', '-d', '-b', b, 'oom']).status).toBe(0);
+    const ev = spawn(bin, ['--root', roots.planc, 'events', '--interval=10s', 'oom'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // the OOM killer may take init itself, so events can end before the kill below
+    const exited = new Promise((res) => { ev.on('exit', res); setTimeout(() => { ev.kill(); res('timeout'); }, 15_000); });
+    let out = '';
+    ev.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    for (let i = 0; i < 200 && !out.includes('"type":"oom"'); i++) await new Promise((r) => setTimeout(r, 50));
+    call('planc', ['kill', 'oom', 'KILL']);
+    const code = await exited;
+    const lines = out.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ type: 'stats', id: 'oom' });
+    expect(lines).toContainEqual({ type: 'oom', id: 'oom' });
+    expect(code).toBe(0);
+    call('planc', ['delete', '-f', 'oom']);
   });
 
   it('exec -t hands a pty to a console-socket server; the process sees a terminal', async () => {
@@ -229,6 +258,25 @@ describe.skipIf(!ready)(`planc against runc 1.1.5${ready ? '' : ` (skipped: ${wh
     expect(cgroupDirs().filter((d) => d.includes('-planc-par-'))).toEqual([]);
     const left = spawnSync('pgrep', ['-f', `planc-par-par`], { encoding: 'utf8' }).stdout.trim();
     expect(left).toBe('');
+  });
+
+  it('serialises concurrent commands on one container: one start wins, parallel deletes all succeed once', async () => {
+    const b = bundle('planc', 'race', ['sleep', '60']);
+    expect(call('planc', ['create', '-b', b, 'race']).status).toBe(0);
+    const go = (args: string[]): Promise<{ code: number | null; err: string }> => new Promise((res) => {
+      const p = spawn(bin, ['--root', roots.planc, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      p.on('exit', (code) => res({ code, err }));
+    });
+    const starts = await Promise.all([go(['start', 'race']), go(['start', 'race']), go(['start', 'race'])]);
+    expect(starts.map((r) => r.code).sort()).toEqual([0, 1, 1]);
+    for (const r of starts.filter((x) => x.code === 1)) expect(msg(r.err)).toBe('cannot start an already running container');
+    expect(statusOf('planc', 'race')).toBe('running');
+    const deletes = await Promise.all([go(['delete', '-f', 'race']), go(['delete', '-f', 'race']), go(['delete', '-f', 'race'])]);
+    expect(deletes.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(existsSync(join(roots.planc, 'race'))).toBe(false);
+    expect(cgroupDirs().filter((d) => d.endsWith('-planc-race'))).toEqual([]);
   });
 
   it('features is a runtime-spec features document that claims no systemd', () => {

@@ -58,16 +58,20 @@ export async function execCommand(id: string, args: string[], o: ExecOptions, g:
   if (!terminal && o.consoleSocket) throw new PlancError('cannot use console socket if planc will not detach or allocate tty');
   const preserveFds = preservedFdCount(o);
   const { resolve, join } = process.getBuiltinModule('node:path');
+  const proxy = terminal && !o.consoleSocket ? join(dir, `exec-${process.pid}.sock`) : '';
   const p = await planWith({
     bundle: s.bundle, id, root: g.root, bytes, parsed: config, action: 'exec', container: { pid: s.pid, config },
     options: {
       preserve_fds: preserveFds,
       console_socket: o.consoleSocket ? resolve(o.consoleSocket) : '',
       // foreground -t: the shim listens here and proxies the pty to our stdio
-      console_proxy: terminal && !o.consoleSocket ? join(dir, `exec-${process.pid}.sock`) : '',
+      console_proxy: proxy,
     },
   });
   if (terminal && !p.ops.some((x) => x.op === 'console_setup')) throw new PlancError('--tty: this planner does not plan a terminal yet');
+  if (proxy && !p.ops.some((x) => x.op === 'console_listen')) {
+    throw new PlancError('--tty without --console-socket: this planner does not plan a console proxy for exec yet');
+  }
   // A planner that does not know exec would hand back a create plan (exec fifo, new namespaces).
   if (!p.ops.some((x) => x.op === 'setns') || p.ops.some((x) => x.op === 'mkfifo' || x.op === 'exec_fifo_wait')) {
     throw new PlancError('this planner does not plan exec yet');
@@ -80,5 +84,9 @@ export async function execCommand(id: string, args: string[], o: ExecOptions, g:
     if (pid === null || (x.code !== 0 && !x.records.some((r) => r.type === 'exited'))) throw new PlancError(shimFailure(x, p.ops));
     if (o.pidFile) writePidFile(o.pidFile, pid);
     return o.detach ? 0 : containerStatus(x);
-  } finally { stop(); }
+  } finally {
+    stop();
+    // exec plans have no teardown lane: the proxy socket the shim listened on is removed here
+    if (proxy) process.getBuiltinModule('node:fs').rmSync(proxy, { force: true });
+  }
 }

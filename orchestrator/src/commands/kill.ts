@@ -11,7 +11,8 @@ export function killCommand(id: string, signal: string | undefined, opts: { all?
   const dir = existingStateDir(g.root, id);
   const s = readState(dir);
   const sig = parseSignal(signal ?? 'SIGTERM');
-  if (liveStatus(dir, s) === 'stopped') throw new PlancError('container not running');
+  // runc: --all signals whatever is left in the cgroups, which for a stopped container is nothing
+  if (liveStatus(dir, s) === 'stopped') { if (opts.all) return; throw new PlancError('container not running'); }
   if (!opts.all) {
     try { process.kill(s.pid, sig); } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;

@@ -29,24 +29,30 @@ export async function loadPlanner(wasmPath: string = corePath()): Promise<Planne
   // SECURITY: purity is checked, not trusted: an import would be a channel to the host.
   if (WebAssembly.Module.imports(module).length !== 0) throw new Error(`${wasmPath}: planner module must import nothing`);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
+  // A fresh instance per call, so no state from one plan can reach the next.
+  const instance = () => new WebAssembly.Instance(module, {}).exports as unknown as CoreExports;
+  // Calls a (config, context) export; returns what reading its return area needs.
+  const call = (name: 'plan' | 'validate', config: Uint8Array, context: Uint8Array) => {
+    const x = instance();
+    const put = (b: Uint8Array): number => {
+      const p = x.cabi_realloc(0, 0, 1, b.length);
+      new Uint8Array(x.memory.buffer, p, b.length).set(b);
+      return p;
+    };
+    const cp = put(config);
+    const xp = put(context);
+    const ret = x[name](cp, config.length, xp, context.length);
+    const view = new DataView(x.memory.buffer);
+    const u32 = (at: number): number => view.getUint32(at, true);
+    const str = (at: number): string => utf8.decode(new Uint8Array(x.memory.buffer, u32(at), u32(at + 4)));
+    return { x, ret, view, u32, str };
+  };
   return {
     plan(config, context) {
-      // A fresh instance per call, so no state from one plan can reach the next.
-      const x = new WebAssembly.Instance(module, {}).exports as unknown as CoreExports;
-      const put = (b: Uint8Array): number => {
-        const p = x.cabi_realloc(0, 0, 1, b.length);
-        new Uint8Array(x.memory.buffer, p, b.length).set(b);
-        return p;
-      };
-      const cp = put(config);
-      const xp = put(context);
-      const ret = x.plan(cp, config.length, xp, context.length);
-      const view = new DataView(x.memory.buffer);
+      const { x, ret, view, u32, str } = call('plan', config, context);
       const tag = view.getUint8(ret);
-      const ptr = view.getUint32(ret + 4, true);
-      const len = view.getUint32(ret + 8, true);
-      const str = (at: number): string =>
-        utf8.decode(new Uint8Array(x.memory.buffer, view.getUint32(at, true), view.getUint32(at + 4, true)));
+      const ptr = u32(ret + 4);
+      const len = u32(ret + 8);
       let result: PlanResult;
       if (tag === 0) {
         result = { ok: true, plan: new Uint8Array(x.memory.buffer, ptr, len).slice() };
@@ -64,20 +70,9 @@ export async function loadPlanner(wasmPath: string = corePath()): Promise<Planne
       return result;
     },
     validate(config, context) {
-      const x = new WebAssembly.Instance(module, {}).exports as unknown as CoreExports;
-      const put = (b: Uint8Array): number => {
-        const p = x.cabi_realloc(0, 0, 1, b.length);
-        new Uint8Array(x.memory.buffer, p, b.length).set(b);
-        return p;
-      };
-      const cp = put(config);
-      const xp = put(context);
-      const ret = x.validate(cp, config.length, xp, context.length);
-      const view = new DataView(x.memory.buffer);
-      const ptr = view.getUint32(ret, true);
-      const len = view.getUint32(ret + 4, true);
-      const str = (at: number): string =>
-        utf8.decode(new Uint8Array(x.memory.buffer, view.getUint32(at, true), view.getUint32(at + 4, true)));
+      const { x, ret, u32, str } = call('validate', config, context);
+      const ptr = u32(ret);
+      const len = u32(ret + 4);
       const out: Finding[] = [];
       for (let i = 0; i < len; i++) {
         const at = ptr + i * 32;
@@ -87,7 +82,7 @@ export async function loadPlanner(wasmPath: string = corePath()): Promise<Planne
       return out;
     },
     rules() {
-      const x = new WebAssembly.Instance(module, {}).exports as unknown as CoreExports;
+      const x = instance();
       const ret = x.rules();
       const view = new DataView(x.memory.buffer);
       const text = utf8.decode(new Uint8Array(x.memory.buffer, view.getUint32(ret, true), view.getUint32(ret + 4, true)));

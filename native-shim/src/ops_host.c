@@ -114,7 +114,8 @@ int do_CLONE(struct ctx *c, const struct op *op, struct err *e)
 
 static const char *point_name(uint32_t p)
 {
-	static const char *const names[] = { "?", "CHILD_MAY_RUN", "CHILD_READY", "CHILD_HOOKS", "HOOKS_DONE" };
+	static const char *const names[] = { "?", "CHILD_MAY_RUN", "CHILD_READY", "CHILD_HOOKS",
+					     "HOOKS_DONE", "CGROUPS_JOINED" };
 	return p < sizeof names / sizeof *names ? names[p] : "?";
 }
 

@@ -32,7 +32,8 @@ static void plan_host(planner *p) {
         if (s->ns[i].flag == F_CLONE_NEWPID && *s->ns[i].path)
             op_setns(p, F_LANE_HOST, s->ns[i].why, s->ns[i].path, F_NS_NEWPID);
     /* ORDER: a new cgroup namespace is not made by clone: its root would be the caller's
-     * cgroup. The child unshares it once it has been moved into its own cgroups. */
+     * cgroup. The child unshares it once it has been moved into its own cgroups
+     * (plan_cgroups_joined). */
     uint64_t flags = 0;
     for (uint32_t i = 0; i < s->nns; i++)
         if (!*s->ns[i].path && s->ns[i].flag != F_CLONE_NEWCGROUP) flags |= s->ns[i].flag;
@@ -48,8 +49,14 @@ static void plan_host(planner *p) {
         op_write_child_proc(p, s->why_uid_map, "uid_map", s->uid_map);
         op_write_child_proc(p, s->why_gid_map, "gid_map", s->gid_map);
     }
-    plan_cgroups_join(p);
+    /* ORDER: C is let go before the cgroup join, not after it: the first cgroup.procs write
+     * of a process waits for an RCU grace period (10-15 ms on cgroup v1), and C spends that
+     * time on the set-up that needs no cgroup (exec fifo, namespaces, mounts). C waits for
+     * CGROUPS_JOINED before the first step that must be limited or charged by the
+     * container's cgroups (plan_cgroups_joined) */
     op_sync_signal(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_MAY_RUN);
+    plan_cgroups_join(p);
+    op_sync_signal(p, F_LANE_HOST, "default:cgroup-join", F_SYNC_CGROUPS_JOINED);
     /* ORDER: the caller runs prestart and createRuntime hooks when the child has made its
      * mounts and /dev and not yet switched its root (runc's syncParentHooks in
      * prepareRootfs); the child goes on only once they have succeeded */
@@ -60,6 +67,25 @@ static void plan_host(planner *p) {
         op_sync_signal(p, F_LANE_HOST, hooks, F_SYNC_HOOKS_DONE);
     }
     op_sync_wait(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_READY);
+}
+
+/* C's side of the cgroup join in create, planned once, right before the first container-lane
+ * op that must run inside the container's cgroups; until then C is in the caller's cgroups.
+ * Callers: the first mknod (the devices cgroup that checks mknod is the creating task's: it
+ * must be the container's, whose rules the plan wrote, not the caller's, which may be
+ * stricter), a tmpcopyup tmpfs (the copied pages stay charged to the memory cgroup of the
+ * task that wrote them), a cgroup filesystem mount in a new cgroup namespace, the hooks'
+ * sync point and any run_hook (a hook process is limited and accounted by the container's
+ * cgroups, as with runc), and at the latest before the credentials, so that the seccomp
+ * filter loaded there never sees the runtime's recv. */
+void plan_cgroups_joined(planner *p) {
+    const spec *s = &p->s;
+    if (p->cg_joined || p->ctx.act != ACT_CREATE) return;
+    p->cg_joined = true;
+    op_sync_wait(p, F_LANE_CONTAINER, "default:cgroup-join", F_SYNC_CGROUPS_JOINED);
+    /* ORDER: the namespace's root is the cgroup C is in when it unshares: the container's */
+    for (uint32_t i = 0; i < s->nns; i++)
+        if (!*s->ns[i].path && s->ns[i].flag == F_CLONE_NEWCGROUP) op_unshare(p, s->ns[i].why, F_CLONE_NEWCGROUP);
 }
 
 /* the prestart and createRuntime hooks the caller runs: their pointers, or NULL for none */
@@ -138,8 +164,6 @@ static void plan_container(planner *p) {
     for (uint32_t i = 0; i < s->nns; i++)
         if (*s->ns[i].path && s->ns[i].flag != F_CLONE_NEWPID)
             op_setns(p, F_LANE_CONTAINER, s->ns[i].why, s->ns[i].path, s->ns[i].flag);
-    for (uint32_t i = 0; i < s->nns; i++)
-        if (!*s->ns[i].path && s->ns[i].flag == F_CLONE_NEWCGROUP) op_unshare(p, s->ns[i].why, F_CLONE_NEWCGROUP);
     for (uint32_t i = 0; i < s->nrlimits; i++)
         op_setrlimit(p, s->rlimits[i].why, s->rlimits[i].resource, s->rlimits[i].soft, s->rlimits[i].hard);
     if (s->hostname && *s->hostname) op_sethostname(p, s->why_hostname, s->hostname);
@@ -150,6 +174,9 @@ static void plan_container(planner *p) {
      * before the root is finalized (runc's setupConsole point) */
     plan_console_setup(p);
     plan_after_pivot(p);
+    /* ORDER: the latest point for the join (a no-op when an earlier step needed it): before
+     * the credentials and the seccomp filter, and so before CHILD_READY */
+    plan_cgroups_joined(p);
     plan_creds(p);
     plan_exec_check(p);
     op_sync_signal(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_READY);

@@ -350,6 +350,9 @@ void plan_device_nodes(planner *p) {
             op_mount_in_root(p, why, path, F_SRC_HOST_PATH, path, "bind", F_MS_BIND, "", F_PATH_CREATE);
             continue;
         }
+        /* SECURITY: mknod is checked against the devices cgroup of the task that makes the
+         * node: C joins the container's cgroups first (a bind mount above needs no check) */
+        plan_cgroups_joined(p);
         uint32_t ifmt = type == 'b' ? 0060000 : type == 'p' ? 0010000 : 0020000;
         op_mknod_in_root(p, why, path, ifmt | mode, type == 'p' ? 0 : major, type == 'p' ? 0 : minor);
         op_chown_in_root(p, why, path, uid, gid);

@@ -151,6 +151,7 @@ typedef struct planner {
     const char *err_prefix;             /* "" for config.json, "context: " for the context record */
     context ctx;
     spec s;
+    bool cg_joined;                     /* the container lane's sync_wait(CGROUPS_JOINED) is planned */
 } planner;
 
 /* check.c: error reporting and typed field access. Getters return false when the field is
@@ -209,6 +210,7 @@ const char *plan_caller_hooks(planner *p);   /* plan.c: the why of the caller's 
 void plan_after_pivot(planner *p);       /* plan_mounts.c: finalize rootfs, readonly and masked paths */
 void plan_cgroups_host(planner *p);      /* plan_cgroups.c */
 void plan_cgroups_join(planner *p);
+void plan_cgroups_joined(planner *p);   /* plan.c: create's container lane waits for the join here, once */
 void plan_cgroups_update(planner *p);    /* update: limit writes only, no mkdir */
 void plan_cgroups_freeze(planner *p, bool frozen);
 void plan_hooks(planner *p, int kind, const char *status);   /* plan_hooks.c: run_hook ops */

@@ -371,7 +371,8 @@ static void caller_hooks_need_a_caller(void) {
 
 /* ORDER: runc's prepareRootfs: mounts and /dev, then the caller's prestart + createRuntime
  * hooks (P between CHILD_HOOKS and HOOKS_DONE), then createContainer hooks, then the root
- * switch; P's side: MAY_RUN, wait CHILD_HOOKS, sync_caller, HOOKS_DONE, wait CHILD_READY */
+ * switch; P's side: MAY_RUN, the cgroup join, CGROUPS_JOINED, wait CHILD_HOOKS, sync_caller,
+ * HOOKS_DONE, wait CHILD_READY */
 static void caller_hooks_run_after_mounts_before_root_switch(void) {
     planner p; const uint8_t *o; size_t l; op_view v[256];
     const char *hooks = ",\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}],\"hooks\":{"
@@ -380,27 +381,28 @@ static void caller_hooks_run_after_mounts_before_root_switch(void) {
         CHECK(plan_with("", "", hooks, no_pivot ? ",\"hooks_caller\":true,\"options\":{\"no_pivot\":true}" : ",\"hooks_caller\":true", &o, &l, &p),
               "hooks plan failed: %s", p.nerrs ? p.errs[0].message : "");
         size_t n = ops_of(o, l, v, 256);
-        long join = -1, host_first = -1, last_fs = -1, child_first = -1, hook = -1, root = -1;
+        long join = -1, first_join = -1, host_first = -1, last_fs = -1, child_first = -1, hook = -1, root = -1;
         for (size_t i = 0; i < n; i++) {
             int c = v[i].code;
-            if (c == OP_WRITE_CHILD_PID) join = (long)i;
+            if (c == OP_WRITE_CHILD_PID) { join = (long)i; if (first_join < 0) first_join = (long)i; }
             if (c == OP_SYNC_SIGNAL && v[i].lane == F_LANE_HOST && host_first < 0) host_first = (long)i;
             if (c == OP_SYNC_SIGNAL && v[i].lane == F_LANE_CONTAINER && child_first < 0) child_first = (long)i;
             if (c == OP_MOUNT_IN_ROOT || c == OP_MKNOD_IN_ROOT || c == OP_SYMLINK_IN_ROOT) if (root < 0) last_fs = (long)i;
             if (c == OP_RUN_HOOK && hook < 0) hook = (long)i;
             if (c == (no_pivot ? OP_MOVE_ROOT : OP_PIVOT_ROOT)) root = (long)i;
         }
-        const int host_seq[][2] = { { OP_SYNC_SIGNAL, F_SYNC_CHILD_MAY_RUN }, { OP_SYNC_WAIT, F_SYNC_CHILD_HOOKS },
+        const int host_seq[][2] = { { OP_SYNC_SIGNAL, F_SYNC_CGROUPS_JOINED }, { OP_SYNC_WAIT, F_SYNC_CHILD_HOOKS },
             { OP_SYNC_CALLER, F_CALLER_CREATE_RUNTIME }, { OP_SYNC_SIGNAL, F_SYNC_HOOKS_DONE }, { OP_SYNC_WAIT, F_SYNC_CHILD_READY } };
-        CHECK(join >= 0 && host_first == join + 1, "MAY_RUN at %ld, cgroup join at %ld", host_first, join);
-        for (int k = 0; k < 5 && host_first >= 0; k++)
-            CHECK(v[host_first + k].code == host_seq[k][0] && v[host_first + k].lane == F_LANE_HOST && u32_after_why(&v[host_first + k]) == (uint32_t)host_seq[k][1],
-                  "host op %d after MAY_RUN: code %d point %u", k, v[host_first + k].code, u32_after_why(&v[host_first + k]));
+        CHECK(first_join >= 0 && host_first == first_join - 1 && u32_after_why(&v[host_first]) == F_SYNC_CHILD_MAY_RUN,
+              "MAY_RUN at %ld, cgroup join from %ld", host_first, first_join);
+        for (int k = 0; k < 5 && join >= 0; k++)
+            CHECK(v[join + 1 + k].code == host_seq[k][0] && v[join + 1 + k].lane == F_LANE_HOST && u32_after_why(&v[join + 1 + k]) == (uint32_t)host_seq[k][1],
+                  "host op %d after the join: code %d point %u", k, v[join + 1 + k].code, u32_after_why(&v[join + 1 + k]));
         CHECK(child_first > last_fs && last_fs >= 0 && u32_after_why(&v[child_first]) == F_SYNC_CHILD_HOOKS, "CHILD_HOOKS at %ld, last mount at %ld", child_first, last_fs);
         CHECK(child_first >= 0 && v[child_first + 1].code == OP_SYNC_WAIT && u32_after_why(&v[child_first + 1]) == F_SYNC_HOOKS_DONE, "HOOKS_DONE wait");
         CHECK(hook == child_first + 2 && root == hook + 1, "createContainer hook at %ld, root switch at %ld", hook, root);
         char why[64];
-        CHECK(!strcmp(str_arg(&v[host_first + 2], 0, why, sizeof why), "/hooks/prestart /hooks/createRuntime"), "sync_caller why %s", why);
+        CHECK(!strcmp(str_arg(&v[join + 3], 0, why, sizeof why), "/hooks/prestart /hooks/createRuntime"), "sync_caller why %s", why);
         arena_free_all(&p.a);
     }
 }
@@ -536,7 +538,7 @@ static void user_namespace_maps_before_child_runs(void) {
             if (!strcmp(b, "gid_map")) { gid = (long)i; CHECK(!strcmp(d, "0 200000 10\n"), "gid_map %s", d); }
             CHECK(strcmp(b, "setgroups"), "setgroups written as root");
         }
-        if (v[i].code == OP_SYNC_SIGNAL && v[i].lane == F_LANE_HOST) may_run = (long)i;
+        if (v[i].code == OP_SYNC_SIGNAL && v[i].lane == F_LANE_HOST && u32_after_why(&v[i]) == F_SYNC_CHILD_MAY_RUN) may_run = (long)i;
         if (v[i].code == OP_MKNOD_IN_ROOT) mknod++;
         if (v[i].code == OP_MOUNT_IN_ROOT) {
             char fs[16];
@@ -584,6 +586,121 @@ static void tmpcopyup_sets_copy_up_on_tmpfs_only(void) {
     arena_free_all(&p.a);
 }
 
+/* where the two lanes stand around the cgroup join of a create plan */
+typedef struct {
+    long may_run_sig, first_pid, last_pid, joined_sig, ready_wait;       /* host lane */
+    long may_run_wait, joined_wait, waits, unshare, first_mknod, first_hook, hooks_sig, copy_up,
+         cgroup_mount, close_fds, seccomp, capset, ready_sig, first_mount; /* container lane */
+} join_view;
+
+static join_view join_view_of(const op_view *v, size_t n) {
+    join_view j; long *all = &j.may_run_sig;
+    for (size_t k = 0; k < sizeof j / sizeof j.may_run_sig; k++) all[k] = -1;
+    j.waits = 0;
+    for (size_t i = 0; i < n; i++) {
+        long at = (long)i; int c = v[i].code; bool host = v[i].lane == F_LANE_HOST;
+        uint32_t pt = (c == OP_SYNC_SIGNAL || c == OP_SYNC_WAIT) ? u32_after_why(&v[i]) : 0;
+#define FIRST(f) do { if (j.f < 0) j.f = at; } while (0)
+        if (host && c == OP_SYNC_SIGNAL && pt == F_SYNC_CHILD_MAY_RUN) FIRST(may_run_sig);
+        if (host && c == OP_SYNC_SIGNAL && pt == F_SYNC_CGROUPS_JOINED) FIRST(joined_sig);
+        if (host && c == OP_SYNC_WAIT && pt == F_SYNC_CHILD_READY) FIRST(ready_wait);
+        if (c == OP_WRITE_CHILD_PID) { FIRST(first_pid); j.last_pid = at; }
+        if (host) continue;
+        if (c == OP_SYNC_WAIT && pt == F_SYNC_CHILD_MAY_RUN) FIRST(may_run_wait);
+        if (c == OP_SYNC_WAIT && pt == F_SYNC_CGROUPS_JOINED) { FIRST(joined_wait); j.waits++; }
+        if (c == OP_SYNC_SIGNAL && pt == F_SYNC_CHILD_HOOKS) FIRST(hooks_sig);
+        if (c == OP_SYNC_SIGNAL && pt == F_SYNC_CHILD_READY) FIRST(ready_sig);
+        if (c == OP_UNSHARE) FIRST(unshare);
+        if (c == OP_MKNOD_IN_ROOT) FIRST(first_mknod);
+        if (c == OP_RUN_HOOK) FIRST(first_hook);
+        if (c == OP_CLOSE_FDS) FIRST(close_fds);
+        if (c == OP_SECCOMP_SET_FILTER) FIRST(seccomp);
+        if (c == OP_CAPSET) FIRST(capset);
+        if (c == OP_MOUNT_IN_ROOT) {
+            char a[64], b[64], f[16];
+            mount_args(&v[i], a, b, f, sizeof f);
+            FIRST(first_mount);
+            if (last_u32(&v[i]) & F_PATH_COPY_UP) FIRST(copy_up);
+            if (!strcmp(f, "cgroup") || !strcmp(f, "cgroup2")) FIRST(cgroup_mount);
+        }
+#undef FIRST
+    }
+    return j;
+}
+
+/* ORDER: P lets C run right after clone (and the id maps), then writes cgroup.procs while C
+ * makes its mounts, then signals CGROUPS_JOINED; C waits for it once, before anything that
+ * must be limited or charged by the container's cgroups: the cgroup namespace, device nodes,
+ * tmpcopyup, hooks, and at the latest the credentials, the seccomp filter and CHILD_READY */
+static void child_runs_while_p_joins_the_cgroups(void) {
+    planner p; const uint8_t *o; size_t l; op_view v[256];
+    static const char *const cfgs[] = {
+        /* 0: mounts and the default /dev */
+        CFG_HEAD "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+        "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}],\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"}]}}",
+        /* 1: a new cgroup namespace and a cgroup mount */
+        CFG_HEAD "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+        "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\"}],"
+        "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"cgroup\"}]}}",
+        /* 2: tmpcopyup and a createContainer hook */
+        CFG_HEAD "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+        "{\"destination\":\"/run\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"tmpcopyup\"]}],"
+        "\"hooks\":{\"createContainer\":[{\"path\":\"/h\"}]},\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}",
+        /* 3: a user namespace (no mknod) and a seccomp filter without no_new_privs */
+        CFG_HEAD "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}],"
+        "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}],"
+        "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+        "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
+    };
+    for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
+        CHECK(plan_cfg(cfgs[k], &o, &l, &p), "config %zu: plan failed: %s", k, p.nerrs ? p.errs[0].message : "");
+        join_view j = join_view_of(v, ops_of(o, l, v, 256));
+        /* host lane: MAY_RUN, every cgroup.procs write, CGROUPS_JOINED, ..., wait CHILD_READY */
+        CHECK(j.may_run_sig >= 0 && j.first_pid == j.may_run_sig + 1, "config %zu: MAY_RUN at %ld, first cgroup.procs at %ld", k, j.may_run_sig, j.first_pid);
+        CHECK(j.last_pid >= 0 && j.joined_sig == j.last_pid + 1 && j.ready_wait > j.joined_sig,
+              "config %zu: last cgroup.procs at %ld, CGROUPS_JOINED at %ld, wait READY at %ld", k, j.last_pid, j.joined_sig, j.ready_wait);
+        /* container lane: one wait, after MAY_RUN and after some mount work it overlaps */
+        CHECK(j.waits == 1 && j.joined_wait > j.may_run_wait && j.may_run_wait >= 0, "config %zu: %ld JOINED waits, at %ld", k, j.waits, j.joined_wait);
+        CHECK(j.ready_sig > j.joined_wait && j.close_fds > j.joined_wait && j.capset > j.joined_wait,
+              "config %zu: JOINED wait %ld, close_fds %ld, capset %ld, READY %ld", k, j.joined_wait, j.close_fds, j.capset, j.ready_sig);
+        CHECK(j.seccomp < 0 || j.seccomp > j.joined_wait, "config %zu: seccomp at %ld", k, j.seccomp);
+        CHECK(j.first_mknod < 0 || j.first_mknod > j.joined_wait, "config %zu: mknod at %ld", k, j.first_mknod);
+        CHECK(j.first_hook < 0 || j.first_hook > j.joined_wait, "config %zu: run_hook at %ld", k, j.first_hook);
+        CHECK(j.copy_up < 0 || j.copy_up > j.joined_wait, "config %zu: tmpcopyup at %ld", k, j.copy_up);
+        CHECK(j.first_mount >= 0 && j.first_mount < j.joined_wait, "config %zu: no mount before the wait (%ld, %ld)", k, j.first_mount, j.joined_wait);
+        switch (k) {
+        case 0: CHECK(j.first_mknod == j.joined_wait + 1, "mknod at %ld, JOINED wait at %ld", j.first_mknod, j.joined_wait); break;
+        case 1:
+            CHECK(j.unshare == j.joined_wait + 1 && j.cgroup_mount > j.unshare, "unshare at %ld, JOINED wait at %ld, cgroup mount at %ld",
+                  j.unshare, j.joined_wait, j.cgroup_mount);
+            break;
+        case 2: CHECK(j.copy_up == j.joined_wait + 1 && j.first_hook > j.copy_up, "tmpcopyup at %ld, JOINED wait at %ld, hook at %ld", j.copy_up, j.joined_wait, j.first_hook); break;
+        case 3: CHECK(j.first_mknod < 0 && j.seccomp > j.joined_wait && j.seccomp < j.close_fds, "seccomp at %ld, JOINED wait at %ld", j.seccomp, j.joined_wait); break;
+        }
+        arena_free_all(&p.a);
+    }
+    /* with the caller's hooks, the child is in its cgroups before it asks for them */
+    const char *hooks = ",\"hooks\":{\"prestart\":[{\"path\":\"/p\"}]}";
+    CHECK(plan_with("", "", hooks, ",\"hooks_caller\":true", &o, &l, &p), "hooks plan failed");
+    join_view j = join_view_of(v, ops_of(o, l, v, 256));
+    CHECK(j.hooks_sig > j.joined_wait && j.joined_wait >= 0, "CHILD_HOOKS at %ld, JOINED wait at %ld", j.hooks_sig, j.joined_wait);
+    arena_free_all(&p.a);
+}
+
+/* exec keeps its order: the child is in the container's cgroups before MAY_RUN, and there is
+ * no CGROUPS_JOINED point */
+static void exec_joins_before_the_child_runs(void) {
+    static const char *proc = "{\"args\":[\"ps\"],\"cwd\":\"/\"}";
+    static char ctx[2048];
+    snprintf(ctx, sizeof ctx, "%.*s%s}", (int)strlen(CTX_HEAD) - 1, CTX_HEAD, EXEC_CTX);
+    planner p; memset(&p, 0, sizeof p); const uint8_t *o; size_t l; op_view v[256];
+    CHECK(planc_plan(&p, (const uint8_t *)proc, strlen(proc), (const uint8_t *)ctx, strlen(ctx), &o, &l), "exec plan failed");
+    join_view j = join_view_of(v, ops_of(o, l, v, 256));
+    CHECK(j.last_pid >= 0 && j.may_run_sig == j.last_pid + 1, "exec: MAY_RUN at %ld, last cgroup.procs at %ld", j.may_run_sig, j.last_pid);
+    CHECK(j.joined_sig < 0 && j.joined_wait < 0, "exec plans CGROUPS_JOINED");
+    arena_free_all(&p.a);
+}
+
 int main(void) {
     json_rejects_duplicate_keys();
     json_unescapes_surrogate_pairs();
@@ -611,6 +728,8 @@ int main(void) {
     user_namespace_maps_before_child_runs();
     exec_check_precedes_child_ready();
     tmpcopyup_sets_copy_up_on_tmpfs_only();
+    child_runs_while_p_joins_the_cgroups();
+    exec_joins_before_the_child_runs();
     if (failures) { fprintf(stderr, "%d unit check(s) failed\n", failures); return 1; }
     printf("unit: all checks passed\n");
     return 0;

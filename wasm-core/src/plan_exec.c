@@ -36,6 +36,9 @@ void plan_exec(planner *p) {
         op_write_file(p, s->why_oom, "/proc/self/oom_score_adj", arena_printf(&p->a, "%lld", (long long)s->oom));
     /* ORDER: a pid namespace only applies to children created after the setns */
     join(p, F_LANE_HOST, F_CLONE_NEWPID);
+    /* ORDER: foreground `exec -t`: P listens before clone, so the socket exists before C connects */
+    if (s->terminal && p->ctx.console_proxy)
+        op_console_listen(p, arena_printf(&p->a, "%s option:console-proxy", s->why_terminal), p->ctx.console_proxy);
     op_clone(p, "default:clone", 0);
     plan_cgroups_join(p);
     op_sync_signal(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_MAY_RUN);

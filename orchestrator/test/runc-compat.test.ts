@@ -260,7 +260,8 @@ describe.skipIf(!ready)(`planc against runc 1.1.5${ready ? '' : ` (skipped: ${wh
     expect(codes).toEqual(ids.map(() => [0, 0, 0]));
     expect(readdirSync(roots.planc).filter((n) => n.startsWith('par'))).toEqual([]);
     expect(cgroupDirs().filter((d) => d.includes('-planc-par-'))).toEqual([]);
-    const left = spawnSync('pgrep', ['-f', `planc-par-par`], { encoding: 'utf8' }).stdout.trim();
+    // only this run's processes: another suite on the machine may use the same ids
+    const left = spawnSync('pgrep', ['-f', join(tmp, 'planc-par-par')], { encoding: 'utf8' }).stdout.trim();
     expect(left).toBe('');
   });
 

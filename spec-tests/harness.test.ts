@@ -5,7 +5,7 @@ import { normaliseProbe } from './helpers/runtimes.js';
 import { rng, shuffleKeys } from './helpers/bundle.js';
 
 describe('differential harness', () => {
-  test('normaliseProbe sorts only the cgroup hierarchy mounts and keeps every other line in place', () => {
+  test('normaliseProbe keeps every mount line in place, cgroup hierarchies included', () => {
     const out = [
       '== mounts', '/ ext4 ro rw', '/sys/fs/cgroup tmpfs rw rw',
       '/sys/fs/cgroup/cpu cgroup ro rw,cpu', '/sys/fs/cgroup/blkio cgroup ro rw,blkio',
@@ -13,7 +13,7 @@ describe('differential harness', () => {
     ].join('\n');
     expect(normaliseProbe(out, '/tmp/planc-x/bundle').split('\n')).toEqual([
       '== mounts', '/ ext4 ro rw', '/sys/fs/cgroup tmpfs rw rw',
-      '/sys/fs/cgroup/blkio cgroup ro rw,blkio', '/sys/fs/cgroup/cpu cgroup ro rw,cpu',
+      '/sys/fs/cgroup/cpu cgroup ro rw,cpu', '/sys/fs/cgroup/blkio cgroup ro rw,blkio',
       '/proc/sys proc ro rw', '/proc/bus proc ro rw', '== end',
     ]);
   });

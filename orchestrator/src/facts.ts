@@ -47,8 +47,8 @@ export function parseMountinfo(text: string): { v1: CgroupV1Hierarchy[]; unified
     seen.add(key);
     v1.push(name === undefined ? { mount, controllers } : { mount, controllers, name });
   }
-  // Sorted so that mount order on the host does not change the plan digest.
-  v1.sort((a, b) => (a.mount < b.mount ? -1 : a.mount > b.mount ? 1 : 0));
+  // Kept in the host's mount order: the container's /sys/fs/cgroup mounts come out in this
+  // order, as they do under runc. The order is a host fact like any other, so it is in the digest.
   return { v1, unified };
 }
 

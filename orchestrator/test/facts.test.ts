@@ -15,13 +15,13 @@ const SAMPLE = [
 ].join('\n');
 
 describe('parseMountinfo', () => {
-  it('finds v1 hierarchies with their controllers and names, sorted by mount, first mount winning', () => {
+  it('finds v1 hierarchies with their controllers and names, in host mount order, first mount winning', () => {
     expect(parseMountinfo(SAMPLE)).toEqual({
       v1: [
-        { mount: '/mnt/net', controllers: ['net_cls', 'net_prio'] },
-        { mount: '/sys/fs/cgroup/cpu,cpuacct', controllers: ['cpu', 'cpuacct'] },
         { mount: '/sys/fs/cgroup/memory', controllers: ['memory'] },
+        { mount: '/sys/fs/cgroup/cpu,cpuacct', controllers: ['cpu', 'cpuacct'] },
         { mount: '/sys/fs/cgroup/systemd', controllers: [], name: 'systemd' },
+        { mount: '/mnt/net', controllers: ['net_cls', 'net_prio'] },
       ],
       unified: '/sys/fs/cgroup/unified',
     });

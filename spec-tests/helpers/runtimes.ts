@@ -36,20 +36,9 @@ export function runContainer(rt: Runtime, stateRoot: string, bundle: string, id:
 
 /**
  * Removes what can legitimately differ between runtimes from the probe's output. Mount ids and
- * device numbers are already dropped by the probe; the bundle path may appear in messages; and
- * the per-hierarchy cgroup mounts under /sys/fs/cgroup are sorted, because planc orders host
- * hierarchies by path (so host mount order never changes a plan digest) while runc follows the
- * host's mount order. Every other line keeps its place.
+ * device numbers are already dropped by the probe; the bundle path may appear in messages.
+ * Every line keeps its place: mount order is part of what the container sees.
  */
 export function normaliseProbe(out: string, bundle: string): string {
-  const lines = out.split(bundle).join('<bundle>').split('\n');
-  const isCgroupChild = (l: string) => /^\/sys\/fs\/cgroup\/\S+ cgroup2? /.test(l);
-  const result: string[] = [];
-  for (let i = 0; i < lines.length; ) {
-    if (!isCgroupChild(lines[i])) { result.push(lines[i++]); continue; }
-    const block: string[] = [];
-    while (i < lines.length && isCgroupChild(lines[i])) block.push(lines[i++]);
-    result.push(...block.sort());
-  }
-  return result.join('\n');
+  return out.split(bundle).join('<bundle>');
 }

@@ -3,6 +3,7 @@
 import { FLAGS, OPS, type ArgDef, type OpDef } from '../gen/ops.js';
 import type { ArgValue, PlanOp } from './decode.js';
 import { sha256Hex } from '../sha256.js';
+import { disassemble } from './bpf.js';
 
 const BY_NAME = new Map<string, OpDef>(OPS.map((o) => [o.name, o]));
 const U64_MAX = 0xffffffffffffffffn;
@@ -63,9 +64,15 @@ export function renderOpLine(o: PlanOp, width = 3): string {
   return `${[head, ...args].join(' ')}  # ${o.why}`;
 }
 
+// A seccomp filter is also shown disassembled under its op line (`|`-prefixed), so a
+// reviewer reads syscalls and actions as well as the bytes.
 export function renderText(ops: readonly PlanOp[]): string {
   const width = String(Math.max(0, ops.length - 1)).length;
-  return ops.map((o) => renderOpLine(o, width) + '\n').join('');
+  return ops.map((o) => {
+    const line = renderOpLine(o, width) + '\n';
+    if (o.op !== 'seccomp_set_filter') return line;
+    return line + disassemble(o.args.filter as Uint8Array).map((l) => `${' '.repeat(width)}   | ${l}\n`).join('');
+  }).join('');
 }
 
 function jsonValue(v: ArgValue): unknown {

@@ -523,6 +523,58 @@ test('a failing host op after clone kills and reaps the waiting child', async ()
   assert.equal(fs.existsSync(cg), false, 'teardown lane ran');
 }, { root: true });
 
+test('a host op failing while C runs ahead (between MAY_RUN and CGROUPS_JOINED) kills and reaps C; one record', async () => {
+  const pidFile = path.join(work, `child.pid.${seq}`);
+  const cg = path.join(work, `made-by-host-lane.${seq}`);
+  fs.writeFileSync(pidFile, '');
+  const failing = ['host', 'write_child_pid', '/nonexistent/planc/cgroup.procs'];
+  const ops = [
+    ['host', 'mkdir', cg, 0o755],
+    ['host', 'clone', NS('NS', 'PID')],
+    ['host', 'write_child_pid', pidFile],
+    ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
+    failing,
+    ['host', 'sync_signal', F.SYNC_CGROUPS_JOINED],
+    ['host', 'sync_wait', F.SYNC_CHILD_READY],
+    ['container', 'sync_wait', F.SYNC_CHILD_MAY_RUN],
+    ['container', 'mount', '', '/', '', MS('SLAVE', 'REC'), ''],
+    ['container', 'open_root', rootfs],
+    ['container', 'sync_wait', F.SYNC_CGROUPS_JOINED],
+    ['container', 'sync_signal', F.SYNC_CHILD_READY],
+    ['container', 'execve', '/bin/true', ['true'], [], []],
+    ['teardown', 'rmdir', cg],
+  ];
+  const r = await runShim('create', encode(ops));
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.records, [{
+    type: 'error', step: ops.indexOf(failing), lane: 'host', op: 'write_child_pid', errno: 2, errname: 'ENOENT',
+    message: 'write_child_pid /nonexistent/planc/cgroup.procs: No such file or directory',
+  }]);
+  assert.ok(pid > 0 && zombieOrGone(pid), 'child killed and reaped');
+  assert.equal(fs.existsSync(cg), false, 'teardown lane ran');
+}, { root: true });
+
+test('CGROUPS_JOINED: C goes on only once P has signalled it, after the host ops planned before it', async () => {
+  const mark = path.join(work, `joined.${seq}`);
+  const r = await runShim('run', encode([
+    ['host', 'clone', NS('NS', 'PID')],
+    ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
+    ['host', 'mkdir', mark, 0o755],
+    ['host', 'sync_signal', F.SYNC_CGROUPS_JOINED],
+    ['host', 'sync_wait', F.SYNC_CHILD_READY],
+    ['container', 'sync_wait', F.SYNC_CHILD_MAY_RUN],
+    ['container', 'sync_wait', F.SYNC_CGROUPS_JOINED],
+    ['container', 'sync_signal', F.SYNC_CHILD_READY],
+    ['container', 'execve', '/bin/sh', ['sh', '-c', `test -d ${mark}`], [], []],
+    ['teardown', 'rmdir', mark],
+  ]));
+  assert.equal(r.code, 0, JSON.stringify(r.records) + r.stderr);
+  assert.deepEqual(r.records.map((x) => x.type), ['created', 'exited']);
+  assert.equal(r.records[1].status, 0, 'C saw what P made before CGROUPS_JOINED');
+  assert.equal(fs.existsSync(mark), false);
+}, { root: true });
+
 test('container init dying before READY is reported by P', async () => {
   const { r, step } = await failingPlan(['container', 'execve', '/bin/true', ['true'], [], []], { atContainer: true });
   // C exec'd /bin/true instead of signalling READY: P sees EOF on the sync socket

@@ -11,8 +11,12 @@ const op = (o: Omit<PlanOp, 'index'>, index = 0): PlanOp => ({ index, ...o });
 describe('renderText', () => {
   it('renders every op in the table with each of its args and its why', () => {
     const ops = everyOp();
-    const lines = renderText(ops).trimEnd().split('\n');
+    const all = renderText(ops).trimEnd().split('\n');
+    // `|` lines are the disassembly under a seccomp filter, not ops
+    const lines = all.filter((l) => !/^\s+\| /.test(l));
     expect(lines).toHaveLength(OPS.length);
+    const firstExtra = all.findIndex((l) => /^\s+\| /.test(l));
+    expect(all[firstExtra - 1]).toContain(' seccomp_set_filter ');
     OPS.forEach((def, i) => {
       expect(lines[i]).toContain(` ${def.name}`);
       for (const a of def.args) expect(lines[i]).toContain(` ${a.name}=`);

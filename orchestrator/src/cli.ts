@@ -216,29 +216,137 @@ function build(Command: typeof import('commander').Command, setExit: (code: numb
   return program;
 }
 
+/** The global flags commander knows, by the key its opts() gives them. */
+const FAST_GLOBAL_VALUE: Record<string, string> = { root: 'root', log: 'log', 'log-format': 'logFormat', criu: 'criu', rootless: 'rootless' };
+const FAST_GLOBAL_BOOL: Record<string, string> = { debug: 'debug', 'systemd-cgroup': 'systemdCgroup' };
+const FAST_CREATE_VALUE: Record<string, string> = {
+  bundle: 'bundle', 'console-socket': 'consoleSocket', 'pid-file': 'pidFile', 'pidfd-socket': 'pidfdSocket',
+  'preserve-fds': 'preserveFds', 'plan-digest': 'planDigest', 'pinned-plan': 'pinnedPlan',
+};
+const FAST_CREATE_NEGATED: Record<string, string> = { 'no-pivot': 'pivot', 'no-new-keyring': 'newKeyring' };
+
+/**
+ * The commands engines call per container (create, start, state, kill, delete), read from
+ * normalised argv without building commander's command tree. Reads only the spellings whose
+ * meaning is unambiguous and returns null for anything else (help, unknown or missing flags,
+ * extra arguments), which commander then parses, and reports on, as before.
+ */
+const own = (rec: Record<string, string>, name: string): string | undefined => (Object.hasOwn(rec, name) ? rec[name] : undefined);
+
+function fastRoute(args: readonly string[]): { opts: Record<string, unknown>; run: (g: Globals) => Promise<number> } | null {
+  const opts: Record<string, unknown> = { logFormat: 'text', rootless: 'auto' };
+  // a flag's value, in `--x=v` or `--x v` form; null when the next token is not plainly a value
+  const valueOf = (tok: string, eq: number, i: number): string | null => {
+    if (eq >= 0) return tok.slice(eq + 1);
+    const v = args[i + 1];
+    return v === undefined || v.startsWith('-') ? null : v;
+  };
+  let i = 0;
+  for (; i < args.length && args[i]!.startsWith('--'); i++) {
+    const tok = args[i]!;
+    const eq = tok.indexOf('=');
+    const name = tok.slice(2, eq >= 0 ? eq : undefined);
+    const flag = own(FAST_GLOBAL_BOOL, name);
+    if (flag !== undefined && eq < 0) { opts[flag] = true; continue; }
+    const key = own(FAST_GLOBAL_VALUE, name);
+    if (key === undefined) return null;
+    const v = valueOf(tok, eq, i);
+    if (v === null) return null;
+    opts[key] = v;
+    if (eq < 0) i++;
+  }
+  const cmd = args[i++];
+  const pos: string[] = [];
+  const o: Record<string, unknown> = {};
+  let values: Record<string, string> = {};
+  let bools: Record<string, string> = {};
+  let negated: Record<string, string> = {};
+  let maxPos = 1;
+  switch (cmd) {
+    case 'create':
+      values = FAST_CREATE_VALUE; negated = FAST_CREATE_NEGATED;
+      Object.assign(o, { bundle: '.', pivot: true, newKeyring: true, preserveFds: '0' });
+      break;
+    case 'kill': bools = { all: 'all' }; maxPos = 2; break;
+    case 'delete': bools = { force: 'force' }; break;
+    case 'start': case 'state': break;
+    default: return null;
+  }
+  const short: Record<string, string> = cmd === 'create' ? { '-b': '--bundle' } : cmd === 'kill' ? { '-a': '--all' } : cmd === 'delete' ? { '-f': '--force' } : {};
+  for (; i < args.length; i++) {
+    const raw = args[i]!;
+    if (!raw.startsWith('-')) { pos.push(raw); continue; }
+    const tok = own(short, raw) ?? raw;
+    if (!tok.startsWith('--')) return null;
+    const eq = tok.indexOf('=');
+    const name = tok.slice(2, eq >= 0 ? eq : undefined);
+    const flag = eq < 0 ? own(bools, name) : undefined;
+    if (flag !== undefined) { o[flag] = true; continue; }
+    const off = eq < 0 ? own(negated, name) : undefined;
+    if (off !== undefined) { o[off] = false; continue; }
+    const key = own(values, name);
+    if (key === undefined) return null;
+    const v = valueOf(tok, eq, i);
+    if (v === null) return null;
+    o[key] = v;
+    if (eq < 0) i++;
+  }
+  if (pos.length < 1 || pos.length > maxPos) return null;
+  const id = pos[0]!;
+  switch (cmd) {
+    case 'create':
+      return { opts, run: async (g) => failedAs('create', async () => (await import('./commands/create.js')).createCommand(id, { ...o, noPivot: o.pivot === false }, g)) };
+    case 'start':
+      return { opts, run: async (g) => { await (await import('./commands/start.js')).startCommand(id, g); return 0; } };
+    case 'state':
+      return { opts, run: async (g) => { (await import('./commands/state.js')).stateCommand(id, g); return 0; } };
+    case 'kill':
+      return { opts, run: async (g) => { (await import('./commands/kill.js')).killCommand(id, pos[1], o, g); return 0; } };
+    default:
+      return { opts, run: async (g) => { await (await import('./commands/delete.js')).deleteCommand(id, o, g); return 0; } };
+  }
+}
+
+async function reportFailure(e: unknown): Promise<number> {
+  const { PlancError, reportError } = await import('./errors.js');
+  // Spec errors are one `<pointer>: <message>` line each, not a log line.
+  if (e instanceof PlancError && e.name === 'SpecErrors') { (await import('./out.js')).stderr(e.message + '\n'); return 1; }
+  reportError(e instanceof Error ? e.message : String(e));
+  return e instanceof PlancError ? e.exitCode : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   // Fast path: engines call `--version` to probe the runtime; skip building the command tree.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
     (await import('./commands/version.js')).versionCommand();
     return 0;
   }
+  const { normalizeArgv } = await import('./argv.js');
+  const args = normalizeArgv(argv);
+  const fast = fastRoute(args);
+  if (fast) {
+    try {
+      const { globalsFrom } = await import('./globals.js');
+      const { setLogOptions } = await import('./errors.js');
+      const g = globalsFrom(fast.opts);
+      setLogOptions({ log: g.log, logFormat: g.logFormat, debug: g.debug });
+      return await fast.run(g);
+    } catch (e) {
+      return reportFailure(e);
+    }
+  }
   let code = 0;
   const { Command, CommanderError } = await import('commander');
   const program = build(Command, (c) => { code = c; });
-  const { normalizeArgv } = await import('./argv.js');
   try {
-    await program.parseAsync(normalizeArgv(argv), { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
       // commander has already printed usage or its message
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : e.exitCode || 1;
     }
-    const { PlancError, reportError } = await import('./errors.js');
-    // Spec errors are one `<pointer>: <message>` line each, not a log line.
-    if (e instanceof PlancError && e.name === 'SpecErrors') { (await import('./out.js')).stderr(e.message + '\n'); return 1; }
-    reportError(e instanceof Error ? e.message : String(e));
-    return e instanceof PlancError ? e.exitCode : 1;
+    return reportFailure(e);
   }
 }
 

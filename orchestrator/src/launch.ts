@@ -7,7 +7,7 @@ import { approvedDigests } from './pinning.js';
 import { enforcePins } from './audit/pins.js';
 import { checkHooksPlanned, hookState, hooksOf, runHookList, runHooks, runtimeHooks, wantsCallerHooks } from './hooks.js';
 import type { Globals } from './globals.js';
-import { containerStatus, forwardSignals, readExecFifo, writePidFile } from './lifecycle.js';
+import { containerStatus, forwardSignals, releaseInit, writePidFile } from './lifecycle.js';
 import { planDigest } from './plan/render.js';
 import { preparePlan, readConfig, type Prepared } from './prepare.js';
 import { formatShimError, spawnShim, shimFailure } from './shim.js';
@@ -52,14 +52,14 @@ export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOp
       console_proxy: terminal && !opts.consoleSocket ? join(stateDir(g.root, id), 'console.sock') : '',
     },
   });
-  const has = (name: string): boolean => p.ops.some((o) => o.op === name);
+  const has = (name: string): boolean => opNamesOf(p).includes(name);
   if (terminal && !has('console_setup')) {
     throw new PlancError('/process/terminal: this planner does not plan a terminal yet; set "terminal": false');
   }
   if (preserveFds > 0 && !p.ops.some((o) => o.op === 'close_fds' && o.args.first === 3 + preserveFds)) {
     throw new PlancError('--preserve-fds: this planner does not plan preserved fds yet');
   }
-  checkHooksPlanned(config, p.ops);
+  checkHooksPlanned(config, opNamesOf(p).map((op) => ({ op })));
   await enforcePins(p, approved, { id, root: g.root, stateDir: stateDir(g.root, id), pinnedPlan: opts.pinnedPlan });
   return p;
 }
@@ -99,7 +99,7 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
       } catch (e) { hookError = e; return false; }
     };
     const preserveFds = preservedFdCount(opts);
-    const shim = spawnShim(mode, p.plan, { preserveFds, onSync: p.ops.some((o) => o.op === 'sync_caller') ? onSync : undefined });
+    const shim = spawnShim(mode, p.plan, { preserveFds, planFile: join(dir, 'plan.bin'), onSync: opNamesOf(p).includes('sync_caller') ? onSync : undefined });
     const stopForwarding = mode === 'run' ? forwardSignals(shim.child) : () => {};
     try {
       const pid = await shim.created;
@@ -113,7 +113,7 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
         initStartTime: procStartTime(pid) ?? undefined, hooks: runtimeHooks(p.config), ...annotationsOf(p.config),
       };
       writeState(dir, state);
-      debug(`${mode} ${id}: init pid ${pid}, plan ${state.planDigest} (${p.ops.length} ops)`);
+      debug(`${mode} ${id}: init pid ${pid}, plan ${state.planDigest} (${opNamesOf(p).length} ops)`);
       if (opts.pidFile) writePidFile(opts.pidFile, pid);
       if (mode === 'create') {
         const x = await shim.exit;
@@ -122,7 +122,7 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
         return 0;
       }
       // start: opening the fifo for reading releases init, which is blocked opening it for writing.
-      await Promise.race([readExecFifo(join(dir, 'exec.fifo')).then(() => rmSync(join(dir, 'exec.fifo'), { force: true })), shim.exit]);
+      if (releaseInit(join(dir, 'exec.fifo'), pid)) rmSync(join(dir, 'exec.fifo'), { force: true });
       try {
         await runHooks(state.hooks, 'poststart', hookState(state, 'running'));
       } catch (e) {
@@ -150,6 +150,10 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
   } finally {
     if (!keep) removeStateDir(dir);
   }
+}
+
+function opNamesOf(p: Prepared): readonly string[] {
+  return p.opNames ?? p.ops.map((o) => o.op);
 }
 
 function annotationsOf(config: unknown): { annotations?: Record<string, string> } {

@@ -1,24 +1,42 @@
 // Host-side steps around a running shim: the exec fifo, signal forwarding, pid files, exit status.
 // Never changes kernel state beyond reading a fifo, writing a pid file and sending signals.
-import type { ChildProcess } from 'node:child_process';
 import { writeAtomic } from './state.js';
-import type { ShimExit } from './shim.js';
+import type { ShimChild, ShimExit } from './shim.js';
+import { procStartTime } from './status.js';
 
 export const FORWARDED: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
-/** Opens the exec fifo for reading (off the main thread) and reads the one byte init writes. */
-export async function readExecFifo(path: string): Promise<void> {
-  const fh = await process.getBuiltinModule('node:fs/promises').open(path, 'r');
+/**
+ * Releases init without leaving the thread: opens the exec fifo non-blocking (init is blocked opening
+ * it for writing, or about to be) and reads the one byte init writes. Resolves false, without that
+ * byte, if init ended first: gone before opening the fifo, or closed it without writing.
+ */
+export function releaseInit(path: string, pid: number): boolean {
+  const fs = process.getBuiltinModule('node:fs');
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
   try {
-    const { bytesRead } = await fh.read(new Uint8Array(1), 0, 1, null);
-    if (bytesRead !== 1) throw new Error('container init closed the exec fifo without starting');
+    const byte = new Uint8Array(1);
+    let writerSeen = false;
+    for (;;) {
+      let n = 0;
+      try { n = fs.readSync(fd, byte, 0, 1, null); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        writerSeen = true; // open for writing, the byte not there yet
+        n = -1;
+      }
+      if (n === 1) return true;
+      // 0: no writer; after one was seen, init closed the fifo (exec or death) without writing
+      if (n === 0 && (writerSeen || procStartTime(pid) === null)) return false;
+      Atomics.wait(pause, 0, 0, 0.2);
+    }
   } finally {
-    await fh.close();
+    fs.closeSync(fd);
   }
 }
 
 /** Passes the signals runc forwards on to the shim, which forwards them to init. Returns the undo. */
-export function forwardSignals(child: ChildProcess): () => void {
+export function forwardSignals(child: ShimChild): () => void {
   const handler = (sig: NodeJS.Signals): void => { child.kill(sig); };
   for (const s of FORWARDED) process.on(s, handler);
   return () => { for (const s of FORWARDED) process.off(s, handler); };

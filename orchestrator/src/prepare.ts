@@ -6,7 +6,7 @@ import { buildContext, rootfsOf, type PlanAction, type RuntimeOptions } from './
 import { PlancError } from './errors.js';
 import { gatherHostFacts, type HostFacts } from './facts.js';
 import { loadPlanner, type SpecError } from './planner.js';
-import { decodePlan, type PlanOp } from './plan/decode.js';
+import { decodePlan, planOpNames, type PlanOp } from './plan/decode.js';
 import { stateDir } from './state.js';
 
 export class SpecErrors extends PlancError {
@@ -24,7 +24,13 @@ export interface PrepareInput {
   options?: Partial<RuntimeOptions>;
   hooksCaller?: boolean;
 }
-export interface Prepared { bundle: string; config: unknown; configBytes: Uint8Array; rootfs: string; plan: Uint8Array; ops: PlanOp[] }
+export interface Prepared {
+  bundle: string; config: unknown; configBytes: Uint8Array; rootfs: string; plan: Uint8Array;
+  /** the op names in order, read from the op headers only (else taken from `ops`) */
+  opNames?: readonly string[];
+  /** the decoded plan, decoded on first use (error messages, pins, audits) */
+  readonly ops: PlanOp[];
+}
 
 export function readConfig(bundle: string): { bytes: Uint8Array; parsed: unknown } {
   const path = join(bundle, 'config.json');
@@ -69,5 +75,10 @@ export async function planWith(input: PrepareInput & {
   const planner = await loadPlanner();
   const r = planner.plan(bytes, context);
   if (!r.ok) throw new SpecErrors(r.errors);
-  return { bundle, config: parsed, configBytes: bytes, rootfs: rootfsOf(bundle, parsed), plan: r.plan, ops: decodePlan(r.plan) };
+  const plan = r.plan;
+  let ops: PlanOp[] | undefined;
+  return {
+    bundle, config: parsed, configBytes: bytes, rootfs: rootfsOf(bundle, parsed), plan, opNames: planOpNames(plan),
+    get ops(): PlanOp[] { return (ops ??= decodePlan(plan)); },
+  };
 }

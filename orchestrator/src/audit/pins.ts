@@ -21,7 +21,6 @@ function annotationPin(config: unknown): string | null {
 export async function enforcePins(p: Prepared, approved: Set<string> | null, c: PinContext): Promise<void> {
   const ph = { id: c.id, bundle: p.bundle, stateDir: c.stateDir };
   const exact = planDigest(p.plan);
-  const stable = stableDigest(p.ops, ph);
   const pins: { what: string; digests: Set<string> }[] = [];
   if (approved) pins.push({ what: 'approved digests', digests: approved });
   const ann = annotationPin(p.config);
@@ -32,6 +31,8 @@ export async function enforcePins(p: Prepared, approved: Set<string> | null, c: 
     pinned = await loadPlanSource(c.pinnedPlan, { id: c.id, root: c.root });
     pins.push({ what: `--pinned-plan ${c.pinnedPlan}`, digests: new Set([pinned.digest, ...(pinned.stable ? [pinned.stable] : [])]) });
   }
+  if (pins.length === 0) return;
+  const stable = stableDigest(p.ops, ph);
   for (const pin of pins) {
     if (pin.digests.has(exact) || pin.digests.has(stable)) continue;
     let msg = `plan ${exact} is not approved by ${pin.what} (stable digest ${stable}): expected ${[...pin.digests].join(' or ')}`;

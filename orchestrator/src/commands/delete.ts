@@ -50,7 +50,7 @@ async function teardown(dir: string, id: string, s: State, opts: { force?: boole
     await waitGone(s.pid, s.initStartTime);
   }
   const plan = readPlan(dir);
-  const x = await spawnShim('teardown', plan).exit;
+  const x = await spawnShim('teardown', plan, { planFile: join(dir, 'plan.bin') }).exit;
   if (x.code !== 0) throw new PlancError(`teardown failed: ${shimFailure(x, decodePlan(plan))}`);
   removeStateDir(dir);
 }

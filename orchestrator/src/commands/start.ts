@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PlancError } from '../errors.js';
 import { hookState, runHooks } from '../hooks.js';
 import type { Globals } from '../globals.js';
-import { readExecFifo } from '../lifecycle.js';
+import { releaseInit } from '../lifecycle.js';
 import { existingStateDir, readState, withLockAsync, writeState } from '../state.js';
 import { liveStatus } from '../status.js';
 
@@ -17,7 +17,7 @@ export async function startCommand(id: string, g: Globals): Promise<void> {
     if (status === 'stopped') throw new PlancError('cannot start a container that has stopped');
     if (status === 'paused') throw new PlancError('cannot start a container in the paused state');
     if (status !== 'created') throw new PlancError('cannot start an already running container');
-    await readExecFifo(join(dir, 'exec.fifo'));
+    if (!releaseInit(join(dir, 'exec.fifo'), st.pid)) throw new Error('container init closed the exec fifo without starting');
     // the fifo goes once init has passed it, so the next status read says running
     process.getBuiltinModule('node:fs').rmSync(join(dir, 'exec.fifo'), { force: true });
     writeState(dir, { ...st, status: 'running' });

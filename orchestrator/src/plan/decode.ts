@@ -108,6 +108,30 @@ export function decodePlan(bytes: Uint8Array): PlanOp[] {
   return ops;
 }
 
+/**
+ * The op names of a plan, in order, from the op headers alone (bodies are skipped, not parsed):
+ * what the launch path needs, without the cost of a full decode in a cold process. A plan whose
+ * headers do not add up is handed to decodePlan, so the error is the one it would give.
+ */
+export function planOpNames(bytes: Uint8Array): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const names: string[] = [];
+  let ok = bytes.length >= 12 && String.fromCharCode(...bytes.subarray(0, 4)) === PLAN_MAGIC
+    && view.getUint16(4, true) === PLAN_VERSION && view.getUint16(6, true) === 0;
+  const count = ok ? view.getUint32(8, true) : 0;
+  let pos = 12;
+  for (let i = 0; ok && i < count; i++) {
+    if (bytes.length - pos < 8) { ok = false; break; }
+    const def = BY_CODE.get(view.getUint16(pos, true));
+    const bodyLen = view.getUint32(pos + 4, true);
+    ok = def !== undefined && view.getUint8(pos + 2) < LANES.length && view.getUint8(pos + 3) === 0 && bodyLen <= bytes.length - pos - 8;
+    if (ok) names.push(def!.name);
+    pos += 8 + bodyLen;
+  }
+  if (ok && pos === bytes.length) return names;
+  return decodePlan(bytes).map((o) => o.op);
+}
+
 // Growable little-endian writer used by encodePlan (tests and fixtures build plans with it).
 class Writer {
   private buf = new Uint8Array(256);

@@ -239,7 +239,8 @@ describe.skipIf(!ready)(`planc against runc 1.1.5${ready ? '' : ` (skipped: ${wh
     for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 10));
     const r = call('planc', ['exec', '-t', '-d', '--console-socket', sock, 'tty', 'tty']);
     expect(r).toMatchObject({ status: 0 });
-    await new Promise((res) => { server.on('exit', res); setTimeout(res, 5000); });
+    // 'close' comes after the helper's stdout is drained; 'exit' can come before its last data
+    await new Promise((res) => { server.on('close', res); setTimeout(res, 5000); });
     server.kill();
     expect(out).toMatch(/\/dev\/pts\/\d+/);
     call('planc', ['delete', '-f', 'tty']);

@@ -55,3 +55,16 @@ export function debug(msg: string): void {
   if (logOptions.log) { try { appendFileSync(logOptions.log, formatLine('debug', msg, false)); } catch { /* best effort */ } return; }
   stderr(formatLine('debug', msg, isatty(2)));
 }
+
+// --debug timing: each phase's end, in ms since the process started (performance's time origin),
+// so a slow start-up, planner, shim or container phase shows up in one log line.
+const marks: [string, number][] = [];
+export function mark(phase: string): void {
+  if (logOptions.debug) marks.push([phase, performance.now()]);
+}
+export function debugTimings(label: string): void {
+  if (!logOptions.debug || marks.length === 0) return;
+  let prev = 0;
+  const parts = marks.map(([phase, t]) => { const d = t - prev; prev = t; return `${phase} ${d.toFixed(1)}ms`; });
+  debug(`${label} timing: ${parts.join(', ')}; total ${prev.toFixed(1)}ms`);
+}

@@ -2,7 +2,7 @@
 // Nothing is created on the host before the plan exists; every failure removes the state dir.
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { debug, PlancError, warn } from './errors.js';
+import { debug, debugTimings, mark, PlancError, warn } from './errors.js';
 import { approvedDigests } from './pinning.js';
 import { enforcePins } from './audit/pins.js';
 import { checkHooksPlanned, hookState, hooksOf, runHookList, runHooks, runtimeHooks, wantsCallerHooks } from './hooks.js';
@@ -29,6 +29,7 @@ export interface LaunchOptions {
  * that does not plan them yet is refused rather than silently ignored.
  */
 export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOptions, g: Globals): Promise<Prepared> {
+  mark('start-up');
   validateId(id);
   if (g.systemdCgroup) throw new PlancError('systemd cgroup flag passed, but systemd support for managing cgroups is not available');
   if (opts.pidfdSocket) throw new PlancError('--pidfd-socket is not supported by planc');
@@ -61,6 +62,7 @@ export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOp
   }
   checkHooksPlanned(config, opNamesOf(p).map((op) => ({ op })));
   await enforcePins(p, approved, { id, root: g.root, stateDir: stateDir(g.root, id), pinnedPlan: opts.pinnedPlan });
+  mark('planning');
   return p;
 }
 
@@ -103,6 +105,7 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
     const stopForwarding = mode === 'run' ? forwardSignals(shim.child) : () => {};
     try {
       const pid = await shim.created;
+      mark('shim to created (host and container lanes)');
       if (pid === null) {
         const x = await shim.exit;
         throw hookError ?? new PlancError(shimFailure(x, p.ops));
@@ -117,12 +120,15 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
       if (opts.pidFile) writePidFile(opts.pidFile, pid);
       if (mode === 'create') {
         const x = await shim.exit;
+        mark('shim exit');
+        debugTimings(`create ${id}`);
         if (x.code !== 0) throw new PlancError(shimFailure(x, p.ops));
         keep = true;
         return 0;
       }
       // start: opening the fifo for reading releases init, which is blocked opening it for writing.
       if (releaseInit(join(dir, 'exec.fifo'), pid)) rmSync(join(dir, 'exec.fifo'), { force: true });
+      mark('start');
       try {
         await runHooks(state.hooks, 'poststart', hookState(state, 'running'));
       } catch (e) {
@@ -133,6 +139,8 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
         throw e;
       }
       const x = await shim.exit;
+      mark('container ran and teardown lane');
+      debugTimings(`run ${id}`);
       debug(`shim ${mode} ended: code ${x.code} signal ${x.signal} records ${JSON.stringify(x.records)}`);
       await runHooks(state.hooks, 'poststop', hookState(state, 'stopped')).catch((e: Error) => warn(e.message));
       // An error before the process ran (execve itself failing) is the run's error, as in runc;

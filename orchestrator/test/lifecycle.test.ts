@@ -126,4 +126,16 @@ describe.skipIf(!ready)('container lifecycle through bin/planc', () => {
     expect(readdirSync(root)).toEqual([]);
     expect(existsSync(`/sys/fs/cgroup/pids/planc-test/${tag}-detach`)).toBe(false);
   });
+  it('--debug logs one timing line with each phase of run, adding up to the total', () => {
+    const b = bundle('timed', ['true']);
+    const log = join(tmp, 'debug.log');
+    expect(planc(['--debug', '--log', log, '--log-format', 'json', 'run', '-b', b, 'timed1']).status).toBe(0);
+    const line = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string })
+      .find((l) => l.msg.startsWith('run timed1 timing: '));
+    expect(line).toBeDefined();
+    const phases = [...line!.msg.matchAll(/([^:,;]+?) (\d+\.\d)ms/g)].map((m) => [m[1]!.trim(), Number(m[2])] as const);
+    expect(phases.map(([p]) => p)).toEqual(['start-up', 'planning', 'shim to created (host and container lanes)', 'start', 'container ran and teardown lane', 'total']);
+    const sum = phases.slice(0, -1).reduce((a, [, ms]) => a + ms, 0);
+    expect(Math.abs(sum - phases.at(-1)![1])).toBeLessThan(0.5);
+  });
 });

@@ -19,20 +19,6 @@ export function wantsCallerHooks(config: unknown): boolean {
   return hooksOf(config, 'prestart').length > 0 || hooksOf(config, 'createRuntime').length > 0;
 }
 
-/**
- * Refuses, before anything is created, hooks the plan gives no place: runtime-namespace hooks
- * need a sync_caller op, container-namespace hooks need run_hook ops (the planner's to emit).
- */
-export function checkHooksPlanned(config: unknown, ops: readonly { op: string }[]): void {
-  const has = (name: string): boolean => ops.some((o) => o.op === name);
-  for (const kind of ['prestart', 'createRuntime'] as const) {
-    if (hooksOf(config, kind).length > 0 && !has('sync_caller')) throw new PlancError(`/hooks/${kind}: ${kind} hooks are not supported by this planner yet`);
-  }
-  for (const kind of ['createContainer', 'startContainer'] as const) {
-    if (hooksOf(config, kind).length > 0 && !has('run_hook')) throw new PlancError(`/hooks/${kind}: ${kind} hooks are not supported by this planner yet`);
-  }
-}
-
 /** The hooks planc runs after create, kept in state.json so delete need not reread the bundle. */
 export function runtimeHooks(config: unknown): RuntimeHooks | undefined {
   const poststart = hooksOf(config, 'poststart');

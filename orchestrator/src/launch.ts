@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { debug, debugTimings, mark, PlancError, warn } from './errors.js';
 import { approvedDigests } from './pinning.js';
 import { enforcePins } from './audit/pins.js';
-import { checkHooksPlanned, hookState, hooksOf, runHookList, runHooks, runtimeHooks, wantsCallerHooks } from './hooks.js';
+import { hookState, hooksOf, runHookList, runHooks, runtimeHooks, wantsCallerHooks } from './hooks.js';
 import type { Globals } from './globals.js';
 import { containerStatus, forwardSignals, releaseInit, writePidFile } from './lifecycle.js';
 import { planDigest } from './plan/render.js';
@@ -24,9 +24,7 @@ export interface LaunchOptions {
 }
 
 /**
- * Checks and plans; throws before anything exists on the host. Features that need the planner's
- * help (a terminal, preserved fds, hooks) are checked against the plan itself, so a planner
- * that does not plan them yet is refused rather than silently ignored.
+ * Checks and plans; throws before anything exists on the host.
  */
 export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOptions, g: Globals): Promise<Prepared> {
   mark('start-up');
@@ -53,14 +51,6 @@ export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOp
       console_proxy: terminal && !opts.consoleSocket ? join(stateDir(g.root, id), 'console.sock') : '',
     },
   });
-  const has = (name: string): boolean => opNamesOf(p).includes(name);
-  if (terminal && !has('console_setup')) {
-    throw new PlancError('/process/terminal: this planner does not plan a terminal yet; set "terminal": false');
-  }
-  if (preserveFds > 0 && !p.ops.some((o) => o.op === 'close_fds' && o.args.first === 3 + preserveFds)) {
-    throw new PlancError('--preserve-fds: this planner does not plan preserved fds yet');
-  }
-  checkHooksPlanned(config, opNamesOf(p).map((op) => ({ op })));
   await enforcePins(p, approved, { id, root: g.root, stateDir: stateDir(g.root, id), pinnedPlan: opts.pinnedPlan });
   mark('planning');
   return p;

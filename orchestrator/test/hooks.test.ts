@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkHooksPlanned, runHookList, wantsCallerHooks } from '../src/hooks.js';
+import { runHookList, wantsCallerHooks } from '../src/hooks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'planc-hooks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,15 +26,8 @@ describe('runHookList', () => {
   });
 });
 
-describe('checkHooksPlanned', () => {
+describe('wantsCallerHooks', () => {
   const hook = [{ path: '/bin/true' }];
-  it('refuses runtime-namespace hooks without a sync_caller op, container ones without run_hook', () => {
-    expect(() => checkHooksPlanned({ hooks: { createRuntime: hook } }, [{ op: 'clone' }])).toThrow('/hooks/createRuntime');
-    expect(() => checkHooksPlanned({ hooks: { createRuntime: hook } }, [{ op: 'sync_caller' }])).not.toThrow();
-    expect(() => checkHooksPlanned({ hooks: { startContainer: hook } }, [{ op: 'sync_caller' }])).toThrow('/hooks/startContainer');
-    expect(() => checkHooksPlanned({ hooks: { startContainer: hook } }, [{ op: 'run_hook' }])).not.toThrow();
-    expect(() => checkHooksPlanned({ hooks: { poststop: hook } }, [])).not.toThrow();
-  });
   it('asks for a sync point only when prestart or createRuntime hooks exist', () => {
     expect(wantsCallerHooks({ hooks: { prestart: hook } })).toBe(true);
     expect(wantsCallerHooks({ hooks: { poststart: hook } })).toBe(false);

@@ -68,11 +68,6 @@ export async function execCommand(id: string, args: string[], o: ExecOptions, g:
       console_proxy: proxy,
     },
   });
-  if (terminal && !p.ops.some((x) => x.op === 'console_setup')) throw new PlancError('--tty: this planner does not plan a terminal yet');
-  // A planner that does not know exec would hand back a create plan (exec fifo, new namespaces).
-  if (!p.ops.some((x) => x.op === 'setns') || p.ops.some((x) => x.op === 'mkfifo' || x.op === 'exec_fifo_wait')) {
-    throw new PlancError('this planner does not plan exec yet');
-  }
   const shim = spawnShim(o.detach ? 'create' : 'run', p.plan, { preserveFds });
   const stop = o.detach ? () => {} : forwardSignals(shim.child);
   try {

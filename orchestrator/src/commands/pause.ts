@@ -20,10 +20,6 @@ export async function apply(action: 'pause' | 'resume', id: string, dir: string,
   if (action === 'resume' && status !== 'paused') throw new PlancError('container not paused');
   const bytes = readConfigCopy(dir);
   const p = await planWith({ bundle: s.bundle, id, root: g.root, bytes, parsed: JSON.parse(new TextDecoder().decode(bytes)), action });
-  // A planner that does not know the action would hand back a whole create plan: refuse that.
-  if (p.ops.length === 0 || p.ops.some((o) => o.lane !== 'host' || o.op === 'clone')) {
-    throw new PlancError(`this planner does not plan ${action} yet`);
-  }
   const x = await spawnShim('host', p.plan).exit;
   if (x.code !== 0) throw new PlancError(shimFailure(x, p.ops));
   writeState(dir, { ...readState(dir), paused: action === 'pause' });

@@ -78,8 +78,6 @@ export async function updateCommand(id: string, o: UpdateOptions, g: Globals): P
     if (liveStatus(dir, s) === 'stopped') throw new PlancError('container not running');
     const config = JSON.parse(new TextDecoder().decode(readConfigCopy(dir))) as Json;
     const p = await planWith({ bundle: s.bundle, id, root: g.root, bytes, parsed: config, action: 'update', container: { pid: s.pid, config } });
-    // A planner that does not know the action would hand back a whole create plan: refuse that.
-    if (p.ops.some((x) => x.lane !== 'host' || x.op === 'clone')) throw new PlancError('this planner does not plan update yet');
     if (p.ops.length > 0) {
       const x = await spawnShim('host', p.plan).exit;
       if (x.code !== 0) throw new PlancError(shimFailure(x, p.ops));

@@ -59,6 +59,8 @@ function build(Command: typeof import('commander').Command, setExit: (code: numb
     .option('--host-facts <file>', 'plan against this host-facts record instead of this host')
     .option('--host-profile <name>', 'plan against a named host profile (see planc facts --profiles)')
     .option('--output <file>', 'also write the plan bytes to this file')
+    .option('--console-socket <path>', 'plan as create --console-socket would (default for a terminal: a foreground run)')
+    .option('--no-pivot', 'plan as --no-pivot would')
     .action(async (o) => { const g = await globals(program); await (await import('./commands/plan.js')).planCommand(o, g); });
 
   usage2(plan.command('diff'))

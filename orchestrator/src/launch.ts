@@ -5,11 +5,11 @@ import { join, resolve } from 'node:path';
 import { debug, debugTimings, mark, PlancError, warn } from './errors.js';
 import { approvedDigests } from './pinning.js';
 import { enforcePins } from './audit/pins.js';
-import { hookState, hooksOf, runHookList, runHooks, runtimeHooks, wantsCallerHooks } from './hooks.js';
+import { hookState, hooksOf, runHookList, runHooks, runtimeHooks } from './hooks.js';
 import type { Globals } from './globals.js';
 import { containerStatus, forwardSignals, releaseInit, writePidFile } from './lifecycle.js';
 import { planDigest } from './plan/render.js';
-import { preparePlan, readConfig, type Prepared } from './prepare.js';
+import { launchInput, preparePlan, readConfig, type Prepared } from './prepare.js';
 import { formatShimError, spawnShim, shimFailure } from './shim.js';
 import { createStateDir, removeStateDir, stateDir, validateId, writeConfigCopy, writePlan, writeState, type State } from './state.js';
 import { procStartTime } from './status.js';
@@ -42,14 +42,8 @@ export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOp
   const preserveFds = preservedFdCount(opts);
   const approved = approvedDigests(opts.planDigest);
   const p = await preparePlan({
-    bundle, id, root: g.root, hooksCaller: wantsCallerHooks(config),
-    options: {
-      no_pivot: opts.noPivot === true,
-      no_new_keyring: opts.newKeyring === false,
-      preserve_fds: preserveFds,
-      console_socket: opts.consoleSocket ? resolve(opts.consoleSocket) : '',
-      console_proxy: terminal && !opts.consoleSocket ? join(stateDir(g.root, id), 'console.sock') : '',
-    },
+    bundle, id, root: g.root,
+    ...launchInput(config, stateDir(g.root, id), { ...opts, preserveFds }),
   });
   await enforcePins(p, approved, { id, root: g.root, stateDir: stateDir(g.root, id), pinnedPlan: opts.pinnedPlan });
   mark('planning');

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildContext, rootfsOf, type PlanAction, type RuntimeOptions } from './context.js';
 import { PlancError } from './errors.js';
+import { wantsCallerHooks } from './hooks.js';
 import { gatherHostFacts, type HostFacts } from './facts.js';
 import { loadPlanner, type SpecError } from './planner.js';
 import { decodePlan, planOpNames, type PlanOp } from './plan/decode.js';
@@ -52,6 +53,25 @@ function loadFacts(file?: string): HostFacts {
   try { return JSON.parse(readFileSync(file, 'utf8')) as HostFacts; } catch (e) {
     throw new PlancError(`reading host facts ${file}: ${(e as Error).message}`, 1, { cause: e });
   }
+}
+
+/**
+ * The runtime options and hook mode `create`/`run` plan with. `planc plan` uses the same, so
+ * the plan it prints (and its digest) is the one those commands would run.
+ */
+export function launchInput(config: unknown, stateDirPath: string, o: { consoleSocket?: string; noPivot?: boolean; newKeyring?: boolean; preserveFds?: number }): Pick<PrepareInput, 'options' | 'hooksCaller'> {
+  const terminal = (config as { process?: { terminal?: unknown } } | null)?.process?.terminal === true;
+  return {
+    hooksCaller: wantsCallerHooks(config),
+    options: {
+      no_pivot: o.noPivot === true,
+      no_new_keyring: o.newKeyring === false,
+      preserve_fds: o.preserveFds ?? 0,
+      console_socket: o.consoleSocket ? resolve(o.consoleSocket) : '',
+      // a foreground run with a terminal: the shim listens here and proxies the pty
+      console_proxy: terminal && !o.consoleSocket ? join(stateDirPath, 'console.sock') : '',
+    },
+  };
 }
 
 export async function preparePlan(input: PrepareInput): Promise<Prepared> {

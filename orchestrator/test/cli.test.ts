@@ -67,6 +67,18 @@ describe.skipIf(!existsSync(bundleJs) || !existsSync(binPlanc))('planc CLI', () 
         expect(json.ops).toHaveLength(lines.length - 2);
       });
 
+      it.skipIf(!haveCore)('plans a terminal config as a foreground run would, or as create --console-socket would', () => {
+        const b = bundle(`tty-${engine.replace('/', '_')}`, (c) => { c.process.terminal = true; });
+        const root = join(tmp, 'tty-root');
+        const fg = planc(['--root', root, 'plan', '-b', b, '--id', 't1', '--format', 'json']);
+        expect(fg.status).toBe(0);
+        const ops = (r: typeof fg) => (JSON.parse(r.stdout).ops as { op: string; args: { path?: string } }[]);
+        expect(ops(fg).find((o) => o.op === 'console_listen')?.args.path).toBe(join(root, 't1', 'console.sock'));
+        const sock = planc(['--root', root, 'plan', '-b', b, '--id', 't1', '--format', 'json', '--console-socket', '/tmp/c.sock']);
+        expect(ops(sock).some((o) => o.op === 'console_listen')).toBe(false);
+        expect(ops(sock).find((o) => o.op === 'console_connect')?.args.path).toBe('/tmp/c.sock');
+      });
+
       it.skipIf(!haveCore)('prints each spec error as pointer: message and exits 1', () => {
         const b = bundle(`bad-${engine.replace('/', '_')}`, (c) => { c.process.args = []; c.process.rlimits[0].type = 'RLIMIT_NOPE'; });
         const r = planc(['plan', '-b', b]);

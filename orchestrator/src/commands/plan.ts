@@ -4,13 +4,14 @@ import { writeFileSync } from 'node:fs';
 import { PlancError } from '../errors.js';
 import type { Globals } from '../globals.js';
 import { renderJson, renderText, planDigest } from '../plan/render.js';
-import { preparePlan } from '../prepare.js';
+import { launchInput, preparePlan, readConfig } from '../prepare.js';
+import { resolve } from 'node:path';
 import { stateDir, validateId } from '../state.js';
 import { stdout } from '../out.js';
 import { profilePath } from '../audit/profiles.js';
 import { stableDigest } from '../audit/stable.js';
 
-export interface PlanOptions { bundle?: string; format?: string; id?: string; hostFacts?: string; hostProfile?: string; output?: string }
+export interface PlanOptions { bundle?: string; format?: string; id?: string; hostFacts?: string; hostProfile?: string; output?: string; consoleSocket?: string; pivot?: boolean }
 
 export async function planCommand(opts: PlanOptions, g: Globals): Promise<void> {
   const format = opts.format ?? 'text';
@@ -19,7 +20,10 @@ export async function planCommand(opts: PlanOptions, g: Globals): Promise<void> 
   validateId(id);
   if (opts.hostFacts && opts.hostProfile) throw new PlancError('--host-facts and --host-profile exclude each other');
   const hostFactsFile = opts.hostFacts ?? (opts.hostProfile ? profilePath(opts.hostProfile) : undefined);
-  const p = await preparePlan({ bundle: opts.bundle ?? '.', id, root: g.root, hostFactsFile });
+  const bundle = resolve(opts.bundle ?? '.');
+  // as `run` (foreground) or `create --console-socket` would plan it
+  const run = launchInput(readConfig(bundle).parsed, stateDir(g.root, id), { consoleSocket: opts.consoleSocket, noPivot: opts.pivot === false });
+  const p = await preparePlan({ bundle, id, root: g.root, hostFactsFile, ...run });
   const placeholders = { id, bundle: p.bundle, stateDir: stateDir(g.root, id) };
   const stable = stableDigest(p.ops, placeholders);
   // --output: the exact bytes the shim would read, for pinning and `planc plan diff`

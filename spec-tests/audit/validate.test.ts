@@ -96,6 +96,13 @@ describe('validate exit codes and formats', () => {
     expect(validate([path.join(tmp, 'missing')]).code).toBe(2);
     expect(validate([fs.mkdtempSync(path.join(tmp, 'empty-'))]).code).toBe(2);
   });
+  test('the default spec (terminal: true) has no errors: it is validated as `planc run` would plan it', () => {
+    const b = fs.mkdtempSync(path.join(tmp, 'spec-'));
+    expect(planc(['spec', '-b', b]).code).toBe(0);
+    const r = json([b]);
+    expect(r.totals.errors).toBe(0);
+    expect(validate([b]).code).toBe(0);
+  });
   test('text lines are file:line:col: severity [rule] pointer: message', () => {
     const r = validate([path.join(corpus, 'docker/socket-mount')]);
     expect(r.stdout).toMatch(/^spec-tests\/corpus\/docker\/socket-mount\/config\.json:\d+:\d+: warning \[runtime-socket-mount\] \/mounts\/6\/source: /m);

@@ -6,6 +6,7 @@ import { buildContext } from '../context.js';
 import { PlancError } from '../errors.js';
 import type { HostFacts } from '../facts.js';
 import type { Finding, Planner } from '../planner.js';
+import { launchInput } from '../prepare.js';
 import { stateDir } from '../state.js';
 import { locate, locateAll } from './json-locate.js';
 
@@ -57,7 +58,9 @@ export function validateFile(planner: Planner, path: string, host: HostFacts, id
   const text = new TextDecoder().decode(bytes);
   let parsed: unknown = {};
   try { parsed = JSON.parse(text); } catch { /* the planner reports it */ }
-  const context = buildContext({ id, bundle: dirname(path), stateDir: stateDir(root, id), host, config: parsed });
+  // validated as `planc run` would plan it (a terminal gets the foreground console proxy)
+  const run = launchInput(parsed, stateDir(root, id), {});
+  const context = buildContext({ id, bundle: dirname(path), stateDir: stateDir(root, id), host, config: parsed, ...run });
   const found = planner.validate(bytes, context);
   const index = found.length ? locateAll(text) : new Map();
   const rel = relative(cwd, path);

@@ -6,7 +6,7 @@ import { PlancError } from '../errors.js';
 import { OPS, type Lane } from '../gen/ops.js';
 import { decodePlan, PLAN_MAGIC, type ArgValue, type PlanOp } from '../plan/decode.js';
 import { planDigest } from '../plan/render.js';
-import { planWith, preparePlan } from '../prepare.js';
+import { launchInput, planWith, preparePlan, readConfig } from '../prepare.js';
 import { stateDir } from '../state.js';
 import { stabilize, stableDigest, type Placeholders } from './stable.js';
 
@@ -64,7 +64,8 @@ export async function loadPlanSource(arg: string, o: PlanSourceOptions): Promise
   try { st = statSync(path); } catch (e) { throw new PlancError(`${arg}: ${(e as Error).message}`, 2, { cause: e }); }
   const ph = (bundle: string): Placeholders => ({ id: o.id, bundle, stateDir: stateDir(o.root, o.id) });
   if (st.isDirectory()) {
-    const p = await preparePlan({ bundle: path, id: o.id, root: o.root, hostFactsFile: o.hostFactsFile });
+    const run = launchInput(readConfig(path).parsed, stateDir(o.root, o.id), {});
+    const p = await preparePlan({ bundle: path, id: o.id, root: o.root, hostFactsFile: o.hostFactsFile, ...run });
     return fromPrepared(arg, p.plan, p.ops, ph(p.bundle));
   }
   const bytes = new Uint8Array(readFileSync(path));
@@ -90,6 +91,6 @@ export async function loadPlanSource(arg: string, o: PlanSourceOptions): Promise
   }
   // a config.json of its own: planned with its directory as the bundle
   const bundle = dirname(path);
-  const p = await planWith({ bundle, id: o.id, root: o.root, hostFactsFile: o.hostFactsFile, bytes, parsed });
+  const p = await planWith({ bundle, id: o.id, root: o.root, hostFactsFile: o.hostFactsFile, bytes, parsed, ...launchInput(parsed, stateDir(o.root, o.id), {}) });
   return fromPrepared(arg, p.plan, p.ops, ph(p.bundle));
 }

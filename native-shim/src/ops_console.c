@@ -11,14 +11,16 @@
 #include <unistd.h>
 #include "shim.h"
 
-static int unix_addr(struct sockaddr_un *sa, const char *path, struct err *e)
+/* a CLOEXEC unix stream socket and the address of `path`, for bind or connect */
+static int unix_socket(struct sockaddr_un *sa, const char *path, struct err *e)
 {
 	memset(sa, 0, sizeof *sa);
 	sa->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof sa->sun_path)
 		return fail(e, ENAMETOOLONG, "%s", path);
 	strcpy(sa->sun_path, path);
-	return 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	return fd < 0 ? fail_errno(e, "%s: socket", path) : fd;
 }
 
 static void set_console_fd(struct ctx *c, int fd)
@@ -33,12 +35,9 @@ int do_CONSOLE_LISTEN(struct ctx *c, const struct op *op, struct err *e)
 {
 	struct sockaddr_un sa;
 	const char *path = op->a[0].s;
-	int r = unix_addr(&sa, path, e);
-	if (r < 0)
-		return r;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int r, fd = unix_socket(&sa, path, e);
 	if (fd < 0)
-		return fail_errno(e, "%s: socket", path);
+		return fd;
 	/* SECURITY: the socket file is 0600 from its first moment: the umask is set around bind
 	 * (one thread), so no one else can connect between bind and a chmod */
 	mode_t old = umask(0177);
@@ -59,12 +58,9 @@ int do_CONSOLE_CONNECT(struct ctx *c, const struct op *op, struct err *e)
 {
 	struct sockaddr_un sa;
 	const char *path = op->a[0].s;
-	int r = unix_addr(&sa, path, e);
-	if (r < 0)
-		return r;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int r, fd = unix_socket(&sa, path, e);
 	if (fd < 0)
-		return fail_errno(e, "%s: socket", path);
+		return fd;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		r = fail_errno(e, "%s", path);
 		close(fd);

@@ -51,7 +51,7 @@ describe('planner golden plans', () => {
         expect(typeof o.why === 'string' && o.why.trim() !== '', `op ${i} ${o.op} has an empty why`).toBe(true);
       });
       // process model (plan-format §2): no container op before clone, exactly one execve, last
-      const cloneAt = ops.findIndex((o) => o.op === 'clone');
+      const cloneAt = ops.findIndex((o) => o.op === 'clone' || o.op === 'clone_into_cgroup');
       expect(cloneAt).toBeGreaterThanOrEqual(0);
       expect(ops.slice(0, cloneAt).some((o) => o.lane === 'container')).toBe(false);
       expect(ops.filter((o) => o.op === 'execve').length).toBe(1);

@@ -53,13 +53,11 @@ int do_WRITE_FILE(struct ctx *c, const struct op *op, struct err *e)
 	return write_whole(op->a[0].s, op->a[1].s, op->a[1].n, e);
 }
 
-int do_WRITE_CHILD_PID(struct ctx *c, const struct op *op, struct err *e)
+/* C moves itself: "0" names the writer (on a v1 `tasks` file, its one thread) */
+int do_CGROUP_JOIN_SELF(struct ctx *c, const struct op *op, struct err *e)
 {
-	char pid[24];
-	if (c->child <= 0)
-		return fail(e, ESRCH, "%s: no child yet", op->a[0].s);
-	int n = snprintf(pid, sizeof pid, "%d", (int)c->child);
-	return write_whole(op->a[0].s, pid, (size_t)n, e);
+	(void)c;
+	return write_whole(op->a[0].s, "0", 1, e);
 }
 
 int do_SETNS(struct ctx *c, const struct op *op, struct err *e)
@@ -84,13 +82,9 @@ int do_UNSHARE(struct ctx *c, const struct op *op, struct err *e)
 	return 0;
 }
 
-/* clone: fork-like; the return tells the main loop which lane this process now walks */
-int do_CLONE(struct ctx *c, const struct op *op, struct err *e)
+/* both clones are fork-like; the return tells the main loop which lane this process now walks */
+static int cloned(struct ctx *c, long pid)
 {
-	/* SECURITY: raw clone, not fork(): no atfork handlers, namespaces created in one step */
-	long pid = syscall(SYS_clone, (unsigned long)(op->a[0].u | SIGCHLD), 0, 0, 0, 0);
-	if (pid < 0)
-		return fail_errno(e, "0x%llx", (unsigned long long)op->a[0].u);
 	if (pid == 0) {
 		c->is_child = 1;
 		close(c->sync_fd);
@@ -112,10 +106,33 @@ int do_CLONE(struct ctx *c, const struct op *op, struct err *e)
 	return 0;
 }
 
+int do_CLONE(struct ctx *c, const struct op *op, struct err *e)
+{
+	/* SECURITY: raw clone, not fork(): no atfork handlers, namespaces created in one step */
+	long pid = syscall(SYS_clone, (unsigned long)(op->a[0].u | SIGCHLD), 0, 0, 0, 0);
+	if (pid < 0)
+		return fail_errno(e, "0x%llx", (unsigned long long)op->a[0].u);
+	return cloned(c, pid);
+}
+
+/* clone3 into a cgroup2 directory: C starts there, nobody migrates it */
+int do_CLONE_INTO_CGROUP(struct ctx *c, const struct op *op, struct err *e)
+{
+	int fd = open(op->a[1].s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno(e, "%s", op->a[1].s);
+	struct clone_args a = { .flags = op->a[0].u | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)fd };
+	long pid = syscall(SYS_clone3, &a, sizeof a);
+	int saved = errno;
+	close(fd);
+	if (pid < 0)
+		return fail(e, saved, "%s", op->a[1].s);
+	return cloned(c, pid);
+}
+
 static const char *point_name(uint32_t p)
 {
-	static const char *const names[] = { "?", "CHILD_MAY_RUN", "CHILD_READY", "CHILD_HOOKS",
-					     "HOOKS_DONE", "CGROUPS_JOINED" };
+	static const char *const names[] = { "?", "CHILD_MAY_RUN", "CHILD_READY", "CHILD_HOOKS", "HOOKS_DONE" };
 	return p < sizeof names / sizeof *names ? names[p] : "?";
 }
 

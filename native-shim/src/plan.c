@@ -258,11 +258,12 @@ int plan_check_lanes(const struct plan *p, int clones_wanted, struct err *e)
 	int clones = 0;
 	for (uint32_t i = 0; i < p->count; i++) {
 		const struct op *op = &p->ops[i];
-		if (op->def->code == OP_CLONE && !clones_wanted)
+		int clone = op->def->code == OP_CLONE || op->def->code == OP_CLONE_INTO_CGROUP;
+		if (clone && !clones_wanted)
 			return fail(e, EINVAL, "op %u: host mode takes no clone", i);
 		if (op->lane == LANE_CONTAINER && !clones)
 			return fail(e, EINVAL, "op %u %s: container op before clone", i, op->def->name);
-		if (op->def->code == OP_CLONE && (op->lane != LANE_HOST || clones++))
+		if (clone && (op->lane != LANE_HOST || clones++))
 			return fail(e, EINVAL, "op %u: clone must be a single host op", i);
 	}
 	if (!clones && clones_wanted)

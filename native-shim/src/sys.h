@@ -18,6 +18,12 @@ struct cap_header { uint32_t version; int pid; };
 struct cap_data { uint32_t effective, permitted, inheritable; };
 #define CAP_VERSION_3 0x20080522
 
+struct clone_args {          /* clone3(2), up to the cgroup field (Linux 5.7) */
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+#define CLONE_INTO_CGROUP 0x200000000ULL
+
 struct prlimit_val { uint64_t cur, max; };
 
 struct sock_fprog_raw { unsigned short len; const void *filter; };

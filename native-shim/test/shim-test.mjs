@@ -162,7 +162,8 @@ async function start(fifo) {
 
 // ---- tests ----
 const tests = [];
-const test = (name, fn, { root = false } = {}) => tests.push({ name, fn, root });
+// needs: returns why the host cannot run the test, or null
+const test = (name, fn, { root = false, needs = () => null } = {}) => tests.push({ name, fn, root, needs });
 
 test('decode prints every argument kind as the TypeScript decoder does', async () => {
   const plan = encode([
@@ -474,6 +475,10 @@ test('in-root paths: absolute and relative symlinks pointing outside stay inside
   }
 }, { root: true });
 
+// C's pid as P sees it, written to pidFile by a hook C runs (the hook's stdin is prefix + pid + suffix)
+const pidHook = (pidFile) => ['container', 'run_hook', '/bin/sh', ['sh', '-c', `cat > ${pidFile}`], [], '', '', 0];
+
+// the failing host op comes once C has told P its pid is on disk (CHILD_HOOKS), so P fails while C waits
 async function failingPlan(failing, { atContainer, flags = NS('NS', 'PID'), ...opts }) {
   const pidFile = path.join(work, `child.pid.${seq}`);
   const cg = path.join(work, `made-by-host-lane.${seq}`);
@@ -481,11 +486,15 @@ async function failingPlan(failing, { atContainer, flags = NS('NS', 'PID'), ...o
   const ops = [
     ['host', 'mkdir', cg, 0o755],
     ['host', 'clone', flags],
-    ['host', 'write_child_pid', pidFile],
-    ...(atContainer ? [] : [failing]),
     ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
+    ['host', 'sync_wait', F.SYNC_CHILD_HOOKS],
+    ...(atContainer ? [] : [failing]),
+    ['host', 'sync_signal', F.SYNC_HOOKS_DONE],
     ['host', 'sync_wait', F.SYNC_CHILD_READY],
     ['container', 'sync_wait', F.SYNC_CHILD_MAY_RUN],
+    pidHook(pidFile),
+    ['container', 'sync_signal', F.SYNC_CHILD_HOOKS],
+    ['container', 'sync_wait', F.SYNC_HOOKS_DONE],
     ['container', 'mount', '', '/', '', MS('SLAVE', 'REC'), ''],
     ['container', 'open_root', rootfs],
     ...(atContainer ? [failing] : []),
@@ -523,55 +532,82 @@ test('a failing host op after clone kills and reaps the waiting child', async ()
   assert.equal(fs.existsSync(cg), false, 'teardown lane ran');
 }, { root: true });
 
-test('a host op failing while C runs ahead (between MAY_RUN and CGROUPS_JOINED) kills and reaps C; one record', async () => {
-  const pidFile = path.join(work, `child.pid.${seq}`);
-  const cg = path.join(work, `made-by-host-lane.${seq}`);
-  fs.writeFileSync(pidFile, '');
-  const failing = ['host', 'write_child_pid', '/nonexistent/planc/cgroup.procs'];
-  const ops = [
-    ['host', 'mkdir', cg, 0o755],
-    ['host', 'clone', NS('NS', 'PID')],
-    ['host', 'write_child_pid', pidFile],
+// the cgroup2 mount and a v1 pids hierarchy, as on the hybrid hosts planc runs on
+const cgroupMounts = () => {
+  const mi = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' '));
+  const v2 = mi.find((f) => f[f.indexOf('-') + 1] === 'cgroup2')?.[4];
+  const pids = mi.find((f) => f[f.indexOf('-') + 1] === 'cgroup' && /(^|,)pids(,|$)/.test(f[f.indexOf('-') + 3] ?? ''))?.[4];
+  return { v2, pids };
+};
+const needsHybrid = () => (cgroupMounts().v2 && cgroupMounts().pids ? null : 'needs a cgroup2 mount and a v1 pids hierarchy');
+
+test('clone_into_cgroup starts C in the cgroup2 cgroup; cgroup_join_self moves C into a v1 cgroup', async () => {
+  const { v2, pids } = cgroupMounts();
+  const leaf = `planc-test/shim-${process.pid}-${seq}`;
+  const dirs = [path.join(v2, leaf), path.join(pids, leaf)];
+  const r = await runShim('run', encode([
+    ['host', 'mkdir', path.join(v2, 'planc-test'), 0o755], ['host', 'mkdir', dirs[0], 0o755],
+    ['host', 'mkdir', path.join(pids, 'planc-test'), 0o755], ['host', 'mkdir', dirs[1], 0o755],
+    ['host', 'write_file', path.join(dirs[1], 'pids.max'), '8'],
+    ['host', 'clone_into_cgroup', NS('NS', 'PID'), dirs[0]],
     ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
-    failing,
-    ['host', 'sync_signal', F.SYNC_CGROUPS_JOINED],
     ['host', 'sync_wait', F.SYNC_CHILD_READY],
     ['container', 'sync_wait', F.SYNC_CHILD_MAY_RUN],
-    ['container', 'mount', '', '/', '', MS('SLAVE', 'REC'), ''],
-    ['container', 'open_root', rootfs],
-    ['container', 'sync_wait', F.SYNC_CGROUPS_JOINED],
+    ['container', 'cgroup_join_self', path.join(dirs[1], 'tasks')],
+    ['container', 'sync_signal', F.SYNC_CHILD_READY],
+    ['container', 'execve', '/bin/cat', ['cat', '/proc/self/cgroup'], [], []],
+    ['teardown', 'rmdir', dirs[0]], ['teardown', 'rmdir', dirs[1]],
+  ]));
+  assert.equal(r.code, 0, JSON.stringify(r.records) + r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.ok(lines.includes(`0::/${leaf}`), `not born in the cgroup2 cgroup:\n${r.stdout}`);
+  assert.ok(lines.some((l) => l.endsWith(`:pids:/${leaf}`)), `not in the pids cgroup:\n${r.stdout}`);
+  for (const d of dirs) assert.equal(fs.existsSync(d), false, `${d} left behind`);
+}, { root: true, needs: needsHybrid });
+
+test('clone_into_cgroup and cgroup_join_self name the cgroup and errno when they fail; nothing is left', async () => {
+  const { v2 } = cgroupMounts();
+  const cg = path.join(work, `made-by-host-lane.${seq++}`);
+  const missing = path.join(v2, 'planc-test', 'no-such-cgroup');
+  const clone = await runShim('run', encode([
+    ['host', 'mkdir', cg, 0o755],
+    ['host', 'clone_into_cgroup', NS('NS'), missing],
+    ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
+    ['host', 'sync_wait', F.SYNC_CHILD_READY],
+    ['container', 'sync_wait', F.SYNC_CHILD_MAY_RUN],
     ['container', 'sync_signal', F.SYNC_CHILD_READY],
     ['container', 'execve', '/bin/true', ['true'], [], []],
     ['teardown', 'rmdir', cg],
-  ];
-  const r = await runShim('create', encode(ops));
-  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-  assert.equal(r.code, 1);
-  assert.deepEqual(r.records, [{
-    type: 'error', step: ops.indexOf(failing), lane: 'host', op: 'write_child_pid', errno: 2, errname: 'ENOENT',
-    message: 'write_child_pid /nonexistent/planc/cgroup.procs: No such file or directory',
-  }]);
-  assert.ok(pid > 0 && zombieOrGone(pid), 'child killed and reaped');
+  ]));
+  assert.equal(clone.code, 1);
+  assert.deepEqual(clone.records, [{ type: 'error', step: 1, lane: 'host', op: 'clone_into_cgroup', errno: 2, errname: 'ENOENT',
+    message: `clone_into_cgroup ${missing}: No such file or directory` }]);
   assert.equal(fs.existsSync(cg), false, 'teardown lane ran');
-}, { root: true });
+  const failing = ['container', 'cgroup_join_self', path.join(missing, 'tasks')];
+  const { r, pid, step } = await failingPlan(failing, { atContainer: true });
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.records, [{ type: 'error', step, lane: 'container', op: 'cgroup_join_self', errno: 2, errname: 'ENOENT',
+    message: `cgroup_join_self ${path.join(missing, 'tasks')}: No such file or directory` }]);
+  assert.ok(pid > 0 && zombieOrGone(pid), 'child reaped');
+}, { root: true, needs: needsHybrid });
 
-test('CGROUPS_JOINED: C goes on only once P has signalled it, after the host ops planned before it', async () => {
+test('a sync point: C goes on only once P has signalled it, after the host ops planned before it', async () => {
   const mark = path.join(work, `joined.${seq}`);
   const r = await runShim('run', encode([
     ['host', 'clone', NS('NS', 'PID')],
     ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
     ['host', 'mkdir', mark, 0o755],
-    ['host', 'sync_signal', F.SYNC_CGROUPS_JOINED],
+    ['host', 'sync_signal', F.SYNC_HOOKS_DONE],
     ['host', 'sync_wait', F.SYNC_CHILD_READY],
     ['container', 'sync_wait', F.SYNC_CHILD_MAY_RUN],
-    ['container', 'sync_wait', F.SYNC_CGROUPS_JOINED],
+    ['container', 'sync_wait', F.SYNC_HOOKS_DONE],
     ['container', 'sync_signal', F.SYNC_CHILD_READY],
     ['container', 'execve', '/bin/sh', ['sh', '-c', `test -d ${mark}`], [], []],
     ['teardown', 'rmdir', mark],
   ]));
   assert.equal(r.code, 0, JSON.stringify(r.records) + r.stderr);
   assert.deepEqual(r.records.map((x) => x.type), ['created', 'exited']);
-  assert.equal(r.records[1].status, 0, 'C saw what P made before CGROUPS_JOINED');
+  assert.equal(r.records[1].status, 0, 'C saw what P made before the signal');
   assert.equal(fs.existsSync(mark), false);
 }, { root: true });
 
@@ -1010,6 +1046,8 @@ try {
   if (isRoot) await makeRootfs();
   for (const t of tests) {
     if (t.root && !isRoot) { console.log(`  skip  ${t.name} (needs root)`); continue; }
+    const missing = t.needs();
+    if (missing) { console.log(`  skip  ${t.name} (${missing})`); continue; }
     try {
       await t.fn();
       console.log(`  ok    ${t.name}`);

@@ -69,6 +69,7 @@ export function buildContext(input: ContextInput): Uint8Array {
       },
       cpuset: { cpus: h.cpuset.cpus, mems: h.cpuset.mems },
       proc_kcore: h.proc_kcore,
+      clone_into_cgroup: h.clone_into_cgroup ?? false,
     },
     ...(input.container ? { container: { pid: input.container.pid, config: input.container.config } } : {}),
   };

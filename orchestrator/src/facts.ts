@@ -8,6 +8,8 @@ export interface HostFacts {
   cgroup: { v1: CgroupV1Hierarchy[]; unified: string | null; unified_controllers: string[] };
   cpuset: { cpus: string; mems: string };
   proc_kcore: boolean;
+  /** clone3 can place a child in a cgroup2 directory (CLONE_INTO_CGROUP, Linux >= 5.7) */
+  clone_into_cgroup: boolean;
 }
 
 // The kernel's cgroup v1 controller names; any other super option (rw, xattr, name=…) is not one.
@@ -17,7 +19,7 @@ const V1_CONTROLLERS = new Set([
 ]);
 
 export function emptyFacts(): HostFacts {
-  return { cgroup: { v1: [], unified: null, unified_controllers: [] }, cpuset: { cpus: '', mems: '' }, proc_kcore: false };
+  return { cgroup: { v1: [], unified: null, unified_controllers: [] }, cpuset: { cpus: '', mems: '' }, proc_kcore: false, clone_into_cgroup: false };
 }
 
 // mountinfo escapes space, tab, newline and backslash as \ooo.
@@ -52,6 +54,14 @@ export function parseMountinfo(text: string): { v1: CgroupV1Hierarchy[]; unified
   return { v1, unified };
 }
 
+/** Whether a kernel release string ("6.1.0-18-amd64") is at least major.minor. */
+export function kernelAtLeast(release: string, major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || (a === major && b >= minor);
+}
+
 function readTrim(path: string): string | null {
   try { return readFileSync(path, 'utf8').trim(); } catch { return null; }
 }
@@ -78,5 +88,6 @@ export function gatherHostFacts(): HostFacts {
     };
   }
   facts.proc_kcore = existsSync('/proc/kcore');
+  facts.clone_into_cgroup = kernelAtLeast(readTrim('/proc/sys/kernel/osrelease') ?? '', 5, 7);
   return facts;
 }

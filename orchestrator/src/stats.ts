@@ -6,9 +6,15 @@ import { decodePlan } from './plan/decode.js';
 
 type Json = Record<string, any>;
 
-/** The container's cgroup directories: those of the plan's write_child_pid (cgroup.procs) ops. */
+/** The container's cgroup directories: the one init was cloned into and those it joined (the plan's
+ * clone_into_cgroup and cgroup_join_self ops), in plan order. */
 export function cgroupDirs(plan: Uint8Array): string[] {
-  return [...new Set(decodePlan(plan).filter((o) => o.op === 'write_child_pid').map((o) => dirname(o.args.path as string)))];
+  const dirs: string[] = [];
+  for (const o of decodePlan(plan)) {
+    if (o.op === 'clone_into_cgroup') dirs.push(o.args.cgroup as string);
+    else if (o.op === 'cgroup_join_self') dirs.push(dirname(o.args.path as string));
+  }
+  return [...new Set(dirs)];
 }
 
 const read = (dir: string, file: string): string | null => { try { return readFileSync(join(dir, file), 'utf8').trim(); } catch { return null; } };

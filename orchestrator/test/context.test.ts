@@ -24,7 +24,7 @@ describe('buildContext', () => {
     const j = JSON.parse(text);
     expect(Object.keys(j)).toEqual(['id', 'bundle', 'state_dir', 'user_home', 'action', 'options', 'hooks_caller', 'host']);
     expect(j.options).toEqual({ no_pivot: false, no_new_keyring: false, preserve_fds: 0, console_socket: '', console_proxy: '' });
-    expect(Object.keys(j.host)).toEqual(['cgroup', 'cpuset', 'proc_kcore']);
+    expect(Object.keys(j.host)).toEqual(['cgroup', 'cpuset', 'proc_kcore', 'clone_into_cgroup']);
     expect(j).toMatchObject({ id: 'c1', bundle: b, state_dir: '/run/planc/c1', user_home: '/var/www', action: 'create', hooks_caller: false });
   });
 

@@ -1,6 +1,6 @@
 // Pins host-facts parsing against mountinfo samples: v1 hierarchies, named ones, cgroup2, escapes, duplicates.
 import { describe, expect, it } from 'vitest';
-import { gatherHostFacts, parseMountinfo } from '../src/facts.js';
+import { gatherHostFacts, kernelAtLeast, parseMountinfo } from '../src/facts.js';
 
 const SAMPLE = [
   '24 30 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw',
@@ -40,8 +40,18 @@ describe('parseMountinfo', () => {
 describe('gatherHostFacts', () => {
   it('returns the full record shape on this host', () => {
     const f = gatherHostFacts();
-    expect(Object.keys(f)).toEqual(['cgroup', 'cpuset', 'proc_kcore']);
+    expect(Object.keys(f)).toEqual(['cgroup', 'cpuset', 'proc_kcore', 'clone_into_cgroup']);
     expect(Object.keys(f.cgroup)).toEqual(['v1', 'unified', 'unified_controllers']);
     expect(typeof f.cpuset.cpus).toBe('string');
+  });
+
+  it('says clone3 can clone into a cgroup on Linux 5.7 and later only', () => {
+    expect(kernelAtLeast('5.7.0', 5, 7)).toBe(true);
+    expect(kernelAtLeast('6.1.0-18-amd64', 5, 7)).toBe(true);
+    expect(kernelAtLeast('5.10.0', 5, 7)).toBe(true);
+    expect(kernelAtLeast('5.6.19', 5, 7)).toBe(false);
+    expect(kernelAtLeast('4.19.0', 5, 7)).toBe(false);
+    expect(kernelAtLeast('', 5, 7)).toBe(false);
+    expect(kernelAtLeast('garbage', 5, 7)).toBe(false);
   });
 });

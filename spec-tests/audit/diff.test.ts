@@ -54,7 +54,7 @@ describe('plan diff', () => {
     expect(r.summary.writableHostBinds.added).toEqual(['/etc -> /host/etc']);
     expect(r.ops.some((o: any) => o.kind === 'added' && o.op === 'mount_in_root')).toBe(true);
     expect(r.ops.some((o: any) => o.kind === 'removed' && o.op === 'seccomp_set_filter')).toBe(true);
-    expect(r.ops.some((o: any) => o.kind === 'changed' && o.op === 'clone')).toBe(true);
+    expect(r.ops.some((o: any) => o.kind === 'changed' && o.op === 'clone_into_cgroup')).toBe(true);
   });
   test('saved JSON plans and raw bytes diff like the bundles they came from', () => {
     const ja = path.join(tmp, 'a.json');

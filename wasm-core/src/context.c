@@ -132,6 +132,7 @@ void context_read(planner *p, const jv *root) {
         get_str(p, cs, "mems", &c->cpuset_mems);
     }
     get_bool(p, host, "proc_kcore", &c->proc_kcore);
+    get_bool(p, host, "clone_into_cgroup", &c->clone_into_cgroup);
     /* ORDER: the container's config after the host facts: reading it checks resources against them */
     if (c->container_config) spec_read_container(p, c->container_config, c->act == ACT_EXEC);
 }

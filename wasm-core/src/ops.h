@@ -13,7 +13,8 @@ static inline void op_write_file(planner *p, const char *w, const char *path, co
 static inline void op_write_file_in_container(planner *p, const char *w, const char *path, const char *data) { emit(p, OP_WRITE_FILE, C, "ss", w, path, data); }
 static inline void op_setns(planner *p, int lane, const char *w, const char *path, uint32_t nstype) { emit(p, OP_SETNS, lane, "su", w, path, nstype); }
 static inline void op_clone(planner *p, const char *w, uint64_t flags) { emit(p, OP_CLONE, H, "U", w, flags); }
-static inline void op_write_child_pid(planner *p, const char *w, const char *path) { emit(p, OP_WRITE_CHILD_PID, H, "s", w, path); }
+static inline void op_clone_into_cgroup(planner *p, const char *w, uint64_t flags, const char *cgroup) { emit(p, OP_CLONE_INTO_CGROUP, H, "Us", w, flags, cgroup); }
+static inline void op_cgroup_join_self(planner *p, const char *w, const char *path) { emit(p, OP_CGROUP_JOIN_SELF, C, "s", w, path); }
 static inline void op_sync_signal(planner *p, int lane, const char *w, uint32_t point) { emit(p, OP_SYNC_SIGNAL, lane, "u", w, point); }
 static inline void op_sync_wait(planner *p, int lane, const char *w, uint32_t point) { emit(p, OP_SYNC_WAIT, lane, "u", w, point); }
 static inline void op_sethostname(planner *p, const char *w, const char *name) { emit(p, OP_SETHOSTNAME, C, "s", w, name); }

@@ -32,8 +32,8 @@ static void plan_host(planner *p) {
         if (s->ns[i].flag == F_CLONE_NEWPID && *s->ns[i].path)
             op_setns(p, F_LANE_HOST, s->ns[i].why, s->ns[i].path, F_NS_NEWPID);
     /* ORDER: a new cgroup namespace is not made by clone: its root would be the caller's
-     * cgroup. The child unshares it once it has been moved into its own cgroups
-     * (plan_cgroups_joined). */
+     * cgroup. The child unshares it once it has moved itself into its own cgroups
+     * (plan_container). */
     uint64_t flags = 0;
     for (uint32_t i = 0; i < s->nns; i++)
         if (!*s->ns[i].path && s->ns[i].flag != F_CLONE_NEWCGROUP) flags |= s->ns[i].flag;
@@ -41,7 +41,7 @@ static void plan_host(planner *p) {
     if (s->terminal && p->ctx.console_proxy)
         op_console_listen(p, arena_printf(&p->a, "%s option:console-proxy", s->why_terminal), p->ctx.console_proxy);
     const char *why = join_whys(p, F_CLONE_NEWCGROUP, false);
-    op_clone(p, *why ? why : "default:clone", flags);
+    plan_clone(p, *why ? why : "default:clone", flags);
     /* ORDER: the id maps are written once C exists and before it may run: until then it has
      * no uid in its namespace. setgroups stays "allow": P is root on the host, so the map
      * is written with CAP_SETGID (runc writes "deny" only when rootless) */
@@ -49,14 +49,8 @@ static void plan_host(planner *p) {
         op_write_child_proc(p, s->why_uid_map, "uid_map", s->uid_map);
         op_write_child_proc(p, s->why_gid_map, "gid_map", s->gid_map);
     }
-    /* ORDER: C is let go before the cgroup join, not after it: the first cgroup.procs write
-     * of a process waits for an RCU grace period (10-15 ms on cgroup v1), and C spends that
-     * time on the set-up that needs no cgroup (exec fifo, namespaces, mounts). C waits for
-     * CGROUPS_JOINED before the first step that must be limited or charged by the
-     * container's cgroups (plan_cgroups_joined) */
+    /* C moves itself into its cgroups once it may run (plan_cgroups_join): P writes no pid */
     op_sync_signal(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_MAY_RUN);
-    plan_cgroups_join(p);
-    op_sync_signal(p, F_LANE_HOST, "default:cgroup-join", F_SYNC_CGROUPS_JOINED);
     /* ORDER: the caller runs prestart and createRuntime hooks when the child has made its
      * mounts and /dev and not yet switched its root (runc's syncParentHooks in
      * prepareRootfs); the child goes on only once they have succeeded */
@@ -67,25 +61,6 @@ static void plan_host(planner *p) {
         op_sync_signal(p, F_LANE_HOST, hooks, F_SYNC_HOOKS_DONE);
     }
     op_sync_wait(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_READY);
-}
-
-/* C's side of the cgroup join in create, planned once, right before the first container-lane
- * op that must run inside the container's cgroups; until then C is in the caller's cgroups.
- * Callers: the first mknod (the devices cgroup that checks mknod is the creating task's: it
- * must be the container's, whose rules the plan wrote, not the caller's, which may be
- * stricter), a tmpcopyup tmpfs (the copied pages stay charged to the memory cgroup of the
- * task that wrote them), a cgroup filesystem mount in a new cgroup namespace, the hooks'
- * sync point and any run_hook (a hook process is limited and accounted by the container's
- * cgroups, as with runc), and at the latest before the credentials, so that the seccomp
- * filter loaded there never sees the runtime's recv. */
-void plan_cgroups_joined(planner *p) {
-    const spec *s = &p->s;
-    if (p->cg_joined || p->ctx.act != ACT_CREATE) return;
-    p->cg_joined = true;
-    op_sync_wait(p, F_LANE_CONTAINER, "default:cgroup-join", F_SYNC_CGROUPS_JOINED);
-    /* ORDER: the namespace's root is the cgroup C is in when it unshares: the container's */
-    for (uint32_t i = 0; i < s->nns; i++)
-        if (!*s->ns[i].path && s->ns[i].flag == F_CLONE_NEWCGROUP) op_unshare(p, s->ns[i].why, F_CLONE_NEWCGROUP);
 }
 
 /* the prestart and createRuntime hooks the caller runs: their pointers, or NULL for none */
@@ -146,6 +121,15 @@ void plan_console_setup(planner *p) {
 static void plan_container(planner *p) {
     const spec *s = &p->s;
     op_sync_wait(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_MAY_RUN);
+    /* ORDER: the join comes first, so every later step is limited and charged by the
+     * container's cgroups: its mount structures and inodes, a tmpcopyup's pages, mknod (checked
+     * against the devices cgroup of the task that makes the node), hook processes, and the
+     * seccomp filter never sees the runtime's own syscalls. It also comes before any setns or
+     * id change, while the host's cgroup paths still resolve and C is still root on the host */
+    plan_cgroups_join(p);
+    /* ORDER: the namespace's root is the cgroup C is in when it unshares: the container's */
+    for (uint32_t i = 0; i < s->nns; i++)
+        if (!*s->ns[i].path && s->ns[i].flag == F_CLONE_NEWCGROUP) op_unshare(p, s->ns[i].why, F_CLONE_NEWCGROUP);
     /* ORDER: the fifo lives in the host's state dir: it is opened while C still has the
      * caller's credentials and view, before any id change, namespace join or pivot_root */
     op_exec_fifo_open(p, "default:exec-fifo", arena_printf(&p->a, "%s/exec.fifo", p->ctx.state_dir));
@@ -174,9 +158,6 @@ static void plan_container(planner *p) {
      * before the root is finalized (runc's setupConsole point) */
     plan_console_setup(p);
     plan_after_pivot(p);
-    /* ORDER: the latest point for the join (a no-op when an earlier step needed it): before
-     * the credentials and the seccomp filter, and so before CHILD_READY */
-    plan_cgroups_joined(p);
     plan_creds(p);
     plan_exec_check(p);
     op_sync_signal(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_READY);

@@ -1,5 +1,6 @@
 /* plan_cgroups.c — host-lane cgroup steps: create the container's cgroup in every hierarchy
  * the host facts list, apply the limits, move the child in, and remove it on teardown.
+ * Only the limits and the directories are written by P; C moves itself in.
  * Must never plan a write below a hierarchy other than those in the context record. */
 #include "ops.h"
 #include <string.h>
@@ -247,12 +248,27 @@ void plan_cgroups_freeze(planner *p, bool frozen) {
         op_write_file(p, "default:freezer", arena_printf(&p->a, "%s%s/cgroup.freeze", c->unified, path), frozen ? "1" : "0");
 }
 
+/* P's clone. On a cgroup2 hierarchy C is born in the container's cgroup (clone3 with
+ * CLONE_INTO_CGROUP): no migration, so no wait for the global threadgroup lock */
+void plan_clone(planner *p, const char *why, uint64_t flags) {
+    if (p->ctx.unified && p->ctx.clone_into_cgroup)
+        op_clone_into_cgroup(p, arena_printf(&p->a, "%s default:cgroup-join", why), flags, arena_printf(&p->a, "%s%s", p->ctx.unified, cg_path(p)));
+    else
+        op_clone(p, why, flags);
+}
+
+/* C moves itself into the container's cgroups, first thing after CHILD_MAY_RUN. PERF: on v1
+ * it writes "0" to `tasks`: the kernel moves the writing thread (all of single-threaded C)
+ * without taking the global threadgroup lock, whose first writer waits an RCU grace period
+ * (5-15 ms); a pid written to cgroup.procs always takes it. cgroup2 has no such file for a
+ * domain cgroup: C is born there (plan_clone), or on kernels without CLONE_INTO_CGROUP
+ * writes "0" to cgroup.procs and pays the wait */
 void plan_cgroups_join(planner *p) {
     const char *path = cg_path(p);
     for (size_t i = 0; i < p->ctx.nv1; i++)
-        op_write_child_pid(p, "default:cgroup-join", arena_printf(&p->a, "%s%s/cgroup.procs", p->ctx.v1[i].mount, path));
-    if (p->ctx.unified)
-        op_write_child_pid(p, "default:cgroup-join", arena_printf(&p->a, "%s%s/cgroup.procs", p->ctx.unified, path));
+        op_cgroup_join_self(p, "default:cgroup-join", arena_printf(&p->a, "%s%s/tasks", p->ctx.v1[i].mount, path));
+    if (p->ctx.unified && !p->ctx.clone_into_cgroup)
+        op_cgroup_join_self(p, "default:cgroup-join", arena_printf(&p->a, "%s%s/cgroup.procs", p->ctx.unified, path));
 }
 
 void plan_cgroups_teardown(planner *p) {
@@ -351,8 +367,7 @@ void plan_device_nodes(planner *p) {
             continue;
         }
         /* SECURITY: mknod is checked against the devices cgroup of the task that makes the
-         * node: C joins the container's cgroups first (a bind mount above needs no check) */
-        plan_cgroups_joined(p);
+         * node: C's, which C joined first thing (plan_cgroups_join) */
         uint32_t ifmt = type == 'b' ? 0060000 : type == 'p' ? 0010000 : 0020000;
         op_mknod_in_root(p, why, path, ifmt | mode, type == 'p' ? 0 : major, type == 'p' ? 0 : minor);
         op_chown_in_root(p, why, path, uid, gid);

@@ -1,5 +1,5 @@
 /* plan_exec.c — `exec`: a new process in a running container. P joins its pid namespace,
- * clones, moves the child into the container's cgroups; the child joins the other namespaces
+ * clones; the child moves itself into the container's cgroups, joins the other namespaces
  * (mount last), sets up its console and credentials as create does, and execs.
  * Must never create anything: no exec fifo, no cgroup directory, no teardown. */
 #include "ops.h"
@@ -39,12 +39,14 @@ void plan_exec(planner *p) {
     /* ORDER: foreground `exec -t`: P listens before clone, so the socket exists before C connects */
     if (s->terminal && p->ctx.console_proxy)
         op_console_listen(p, arena_printf(&p->a, "%s option:console-proxy", s->why_terminal), p->ctx.console_proxy);
-    op_clone(p, "default:clone", 0);
-    plan_cgroups_join(p);
+    plan_clone(p, "default:clone", 0);
     op_sync_signal(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_MAY_RUN);
     op_sync_wait(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_READY);
 
     op_sync_wait(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_MAY_RUN);
+    /* ORDER: C moves itself into the container's cgroups before it joins any namespace, while
+     * the host's cgroup paths resolve */
+    plan_cgroups_join(p);
     plan_console_connect(p);
     /* ORDER: every /proc/<pid>/ns path is opened in the host's mount namespace; once the
      * container's is joined, /proc would be the container's, so mnt comes last */

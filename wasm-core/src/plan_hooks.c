@@ -55,8 +55,8 @@ void plan_hooks(planner *p, int kind, const char *status) {
     if (!l->n) return;
     const char *prefix, *suffix;
     state_parts(p, status, &prefix, &suffix);
-    /* ORDER: a hook process is forked by C and must start in the container's cgroups */
-    plan_cgroups_joined(p);
+    /* a hook process is forked by C, so it starts in the container's cgroups (C joined them
+     * first thing, plan_cgroups_join), as with runc */
     /* ORDER: in the order the config lists them; the first failure stops the create */
     for (uint32_t i = 0; i < l->n; i++) {
         const hook_spec *h = &l->v[i];

@@ -28,9 +28,6 @@ static bool new_ns(planner *p, uint32_t flag) {
 }
 
 static void plan_one_mount(planner *p, const mount_spec *m) {
-    /* ORDER: a cgroup filesystem mounted in a new cgroup namespace shows the namespace's
-     * root, so the namespace is unshared (after the join) first */
-    if ((is_type(m, "cgroup") || is_type(m, "cgroup2")) && new_ns(p, F_CLONE_NEWCGROUP)) plan_cgroups_joined(p);
     if (is_type(m, "cgroup")) { plan_cgroup_mount(p, m); return; }
     /* a user namespace may mount sysfs only with a network namespace it owns: otherwise
      * the host's /sys is bind-mounted, recursively, with the spec's flags (runc's fallback) */
@@ -59,8 +56,7 @@ static void plan_one_mount(planner *p, const mount_spec *m) {
     /* tmpcopyup counts for tmpfs only, as in runc */
     uint32_t pf = m->copy_up && is_type(m, "tmpfs") ? F_PATH_COPY_UP : 0;
     /* SECURITY: the copied files are tmpfs pages charged to the writer's memory cgroup for
-     * as long as they live: the container's, so the image cannot spend the caller's memory */
-    if (pf) plan_cgroups_joined(p);
+     * as long as they live: C's, which C joined first thing (plan_cgroups_join) */
     op_mount_in_root(p, m->why, m->source, *m->source ? F_SRC_STRING : F_SRC_NONE, m->destination, m->type, flags, m->data, pf);
     plan_propagation(p, m, m->destination);
 }
@@ -88,7 +84,6 @@ void plan_mounts(planner *p) {
      * host's filesystem is still reachable, then the root switch */
     const char *hooks = plan_caller_hooks(p);
     if (hooks) {
-        plan_cgroups_joined(p);
         op_sync_signal(p, F_LANE_CONTAINER, hooks, F_SYNC_CHILD_HOOKS);
         op_sync_wait(p, F_LANE_CONTAINER, hooks, F_SYNC_HOOKS_DONE);
     }

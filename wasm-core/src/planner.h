@@ -61,6 +61,7 @@ typedef struct {
     strvec unified_controllers;
     const char *cpuset_cpus, *cpuset_mems;
     bool proc_kcore;
+    bool clone_into_cgroup;             /* clone3(CLONE_INTO_CGROUP) works (Linux >= 5.7) */
 } context;
 
 /* ---- validated spec ---- */
@@ -151,7 +152,6 @@ typedef struct planner {
     const char *err_prefix;             /* "" for config.json, "context: " for the context record */
     context ctx;
     spec s;
-    bool cg_joined;                     /* the container lane's sync_wait(CGROUPS_JOINED) is planned */
 } planner;
 
 /* check.c: error reporting and typed field access. Getters return false when the field is
@@ -209,8 +209,8 @@ void plan_mounts(planner *p);            /* plan_mounts.c: spec mounts, /dev, ca
 const char *plan_caller_hooks(planner *p);   /* plan.c: the why of the caller's hook point, NULL when none */
 void plan_after_pivot(planner *p);       /* plan_mounts.c: finalize rootfs, readonly and masked paths */
 void plan_cgroups_host(planner *p);      /* plan_cgroups.c */
-void plan_cgroups_join(planner *p);
-void plan_cgroups_joined(planner *p);   /* plan.c: create's container lane waits for the join here, once */
+void plan_clone(planner *p, const char *why, uint64_t flags);  /* clone, into the cgroup2 cgroup when the host can */
+void plan_cgroups_join(planner *p);     /* C's first steps: it moves itself into its v1 cgroups */
 void plan_cgroups_update(planner *p);    /* update: limit writes only, no mkdir */
 void plan_cgroups_freeze(planner *p, bool frozen);
 void plan_hooks(planner *p, int kind, const char *status);   /* plan_hooks.c: run_hook ops */

@@ -371,8 +371,7 @@ static void caller_hooks_need_a_caller(void) {
 
 /* ORDER: runc's prepareRootfs: mounts and /dev, then the caller's prestart + createRuntime
  * hooks (P between CHILD_HOOKS and HOOKS_DONE), then createContainer hooks, then the root
- * switch; P's side: MAY_RUN, the cgroup join, CGROUPS_JOINED, wait CHILD_HOOKS, sync_caller,
- * HOOKS_DONE, wait CHILD_READY */
+ * switch; P's side: MAY_RUN, wait CHILD_HOOKS, sync_caller, HOOKS_DONE, wait CHILD_READY */
 static void caller_hooks_run_after_mounts_before_root_switch(void) {
     planner p; const uint8_t *o; size_t l; op_view v[256];
     const char *hooks = ",\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}],\"hooks\":{"
@@ -381,28 +380,26 @@ static void caller_hooks_run_after_mounts_before_root_switch(void) {
         CHECK(plan_with("", "", hooks, no_pivot ? ",\"hooks_caller\":true,\"options\":{\"no_pivot\":true}" : ",\"hooks_caller\":true", &o, &l, &p),
               "hooks plan failed: %s", p.nerrs ? p.errs[0].message : "");
         size_t n = ops_of(o, l, v, 256);
-        long join = -1, first_join = -1, host_first = -1, last_fs = -1, child_first = -1, hook = -1, root = -1;
+        long host_first = -1, last_fs = -1, child_first = -1, hook = -1, root = -1;
         for (size_t i = 0; i < n; i++) {
             int c = v[i].code;
-            if (c == OP_WRITE_CHILD_PID) { join = (long)i; if (first_join < 0) first_join = (long)i; }
             if (c == OP_SYNC_SIGNAL && v[i].lane == F_LANE_HOST && host_first < 0) host_first = (long)i;
             if (c == OP_SYNC_SIGNAL && v[i].lane == F_LANE_CONTAINER && child_first < 0) child_first = (long)i;
             if (c == OP_MOUNT_IN_ROOT || c == OP_MKNOD_IN_ROOT || c == OP_SYMLINK_IN_ROOT) if (root < 0) last_fs = (long)i;
             if (c == OP_RUN_HOOK && hook < 0) hook = (long)i;
             if (c == (no_pivot ? OP_MOVE_ROOT : OP_PIVOT_ROOT)) root = (long)i;
         }
-        const int host_seq[][2] = { { OP_SYNC_SIGNAL, F_SYNC_CGROUPS_JOINED }, { OP_SYNC_WAIT, F_SYNC_CHILD_HOOKS },
+        const int host_seq[][2] = { { OP_SYNC_WAIT, F_SYNC_CHILD_HOOKS },
             { OP_SYNC_CALLER, F_CALLER_CREATE_RUNTIME }, { OP_SYNC_SIGNAL, F_SYNC_HOOKS_DONE }, { OP_SYNC_WAIT, F_SYNC_CHILD_READY } };
-        CHECK(first_join >= 0 && host_first == first_join - 1 && u32_after_why(&v[host_first]) == F_SYNC_CHILD_MAY_RUN,
-              "MAY_RUN at %ld, cgroup join from %ld", host_first, first_join);
-        for (int k = 0; k < 5 && join >= 0; k++)
-            CHECK(v[join + 1 + k].code == host_seq[k][0] && v[join + 1 + k].lane == F_LANE_HOST && u32_after_why(&v[join + 1 + k]) == (uint32_t)host_seq[k][1],
-                  "host op %d after the join: code %d point %u", k, v[join + 1 + k].code, u32_after_why(&v[join + 1 + k]));
+        CHECK(host_first >= 0 && u32_after_why(&v[host_first]) == F_SYNC_CHILD_MAY_RUN, "first host signal at %ld", host_first);
+        for (int k = 0; k < 4 && host_first >= 0; k++)
+            CHECK(v[host_first + 1 + k].code == host_seq[k][0] && v[host_first + 1 + k].lane == F_LANE_HOST && u32_after_why(&v[host_first + 1 + k]) == (uint32_t)host_seq[k][1],
+                  "host op %d after MAY_RUN: code %d point %u", k, v[host_first + 1 + k].code, u32_after_why(&v[host_first + 1 + k]));
         CHECK(child_first > last_fs && last_fs >= 0 && u32_after_why(&v[child_first]) == F_SYNC_CHILD_HOOKS, "CHILD_HOOKS at %ld, last mount at %ld", child_first, last_fs);
         CHECK(child_first >= 0 && v[child_first + 1].code == OP_SYNC_WAIT && u32_after_why(&v[child_first + 1]) == F_SYNC_HOOKS_DONE, "HOOKS_DONE wait");
         CHECK(hook == child_first + 2 && root == hook + 1, "createContainer hook at %ld, root switch at %ld", hook, root);
         char why[64];
-        CHECK(!strcmp(str_arg(&v[join + 3], 0, why, sizeof why), "/hooks/prestart /hooks/createRuntime"), "sync_caller why %s", why);
+        CHECK(!strcmp(str_arg(&v[host_first + 2], 0, why, sizeof why), "/hooks/prestart /hooks/createRuntime"), "sync_caller why %s", why);
         arena_free_all(&p.a);
     }
 }
@@ -586,53 +583,41 @@ static void tmpcopyup_sets_copy_up_on_tmpfs_only(void) {
     arena_free_all(&p.a);
 }
 
-/* where the two lanes stand around the cgroup join of a create plan */
+/* where the two lanes stand around the cgroup join of a plan */
 typedef struct {
-    long may_run_sig, first_pid, last_pid, joined_sig, ready_wait;       /* host lane */
-    long may_run_wait, joined_wait, waits, unshare, first_mknod, first_hook, hooks_sig, copy_up,
-         cgroup_mount, close_fds, seccomp, capset, ready_sig, first_mount; /* container lane */
+    long may_run_sig, ready_wait, host_join, old_join, clone_into;        /* host lane */
+    long may_run_wait, first_join, last_join, joins, unshare, first_setns, first_other; /* container lane */
 } join_view;
 
 static join_view join_view_of(const op_view *v, size_t n) {
     join_view j; long *all = &j.may_run_sig;
     for (size_t k = 0; k < sizeof j / sizeof j.may_run_sig; k++) all[k] = -1;
-    j.waits = 0;
+    j.joins = 0;
     for (size_t i = 0; i < n; i++) {
         long at = (long)i; int c = v[i].code; bool host = v[i].lane == F_LANE_HOST;
         uint32_t pt = (c == OP_SYNC_SIGNAL || c == OP_SYNC_WAIT) ? u32_after_why(&v[i]) : 0;
 #define FIRST(f) do { if (j.f < 0) j.f = at; } while (0)
+        if (pt == 5 || c == 6) FIRST(old_join); /* the retired CGROUPS_JOINED point and write_child_pid op */
         if (host && c == OP_SYNC_SIGNAL && pt == F_SYNC_CHILD_MAY_RUN) FIRST(may_run_sig);
-        if (host && c == OP_SYNC_SIGNAL && pt == F_SYNC_CGROUPS_JOINED) FIRST(joined_sig);
         if (host && c == OP_SYNC_WAIT && pt == F_SYNC_CHILD_READY) FIRST(ready_wait);
-        if (c == OP_WRITE_CHILD_PID) { FIRST(first_pid); j.last_pid = at; }
+        if (host && c == OP_CLONE_INTO_CGROUP) FIRST(clone_into);
+        if (host && c == OP_CGROUP_JOIN_SELF) FIRST(host_join);
         if (host) continue;
-        if (c == OP_SYNC_WAIT && pt == F_SYNC_CHILD_MAY_RUN) FIRST(may_run_wait);
-        if (c == OP_SYNC_WAIT && pt == F_SYNC_CGROUPS_JOINED) { FIRST(joined_wait); j.waits++; }
-        if (c == OP_SYNC_SIGNAL && pt == F_SYNC_CHILD_HOOKS) FIRST(hooks_sig);
-        if (c == OP_SYNC_SIGNAL && pt == F_SYNC_CHILD_READY) FIRST(ready_sig);
+        if (c == OP_SYNC_WAIT && pt == F_SYNC_CHILD_MAY_RUN) { FIRST(may_run_wait); continue; }
+        if (c == OP_CGROUP_JOIN_SELF) { FIRST(first_join); j.last_join = at; j.joins++; continue; }
         if (c == OP_UNSHARE) FIRST(unshare);
-        if (c == OP_MKNOD_IN_ROOT) FIRST(first_mknod);
-        if (c == OP_RUN_HOOK) FIRST(first_hook);
-        if (c == OP_CLOSE_FDS) FIRST(close_fds);
-        if (c == OP_SECCOMP_SET_FILTER) FIRST(seccomp);
-        if (c == OP_CAPSET) FIRST(capset);
-        if (c == OP_MOUNT_IN_ROOT) {
-            char a[64], b[64], f[16];
-            mount_args(&v[i], a, b, f, sizeof f);
-            FIRST(first_mount);
-            if (last_u32(&v[i]) & F_PATH_COPY_UP) FIRST(copy_up);
-            if (!strcmp(f, "cgroup") || !strcmp(f, "cgroup2")) FIRST(cgroup_mount);
-        }
+        if (c == OP_SETNS) FIRST(first_setns);
+        if (c != OP_UNSHARE) FIRST(first_other);
 #undef FIRST
     }
     return j;
 }
 
-/* ORDER: P lets C run right after clone (and the id maps), then writes cgroup.procs while C
- * makes its mounts, then signals CGROUPS_JOINED; C waits for it once, before anything that
- * must be limited or charged by the container's cgroups: the cgroup namespace, device nodes,
- * tmpcopyup, hooks, and at the latest the credentials, the seccomp filter and CHILD_READY */
-static void child_runs_while_p_joins_the_cgroups(void) {
+/* ORDER: C moves itself into every v1 hierarchy's cgroup (writing "0" to `tasks`) right
+ * after CHILD_MAY_RUN, before any other step, so that everything it does is limited and
+ * charged there: P writes no pid and there is no CGROUPS_JOINED point. A new cgroup
+ * namespace is unshared right after the joins */
+static void child_joins_its_cgroups_first(void) {
     planner p; const uint8_t *o; size_t l; op_view v[256];
     static const char *const cfgs[] = {
         /* 0: mounts and the default /dev */
@@ -642,62 +627,86 @@ static void child_runs_while_p_joins_the_cgroups(void) {
         CFG_HEAD "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
         "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\"}],"
         "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"cgroup\"}]}}",
-        /* 2: tmpcopyup and a createContainer hook */
+        /* 2: tmpcopyup, a createContainer hook and a joined network namespace */
         CFG_HEAD "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
         "{\"destination\":\"/run\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"tmpcopyup\"]}],"
-        "\"hooks\":{\"createContainer\":[{\"path\":\"/h\"}]},\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}",
-        /* 3: a user namespace (no mknod) and a seccomp filter without no_new_privs */
+        "\"hooks\":{\"createContainer\":[{\"path\":\"/h\"}]},\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}]}}",
+        /* 3: a user namespace (C is still root on the host when it joins) */
         CFG_HEAD "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}],"
         "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"user\"}],"
-        "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
-        "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
+        "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]}}",
     };
     for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
         CHECK(plan_cfg(cfgs[k], &o, &l, &p), "config %zu: plan failed: %s", k, p.nerrs ? p.errs[0].message : "");
-        join_view j = join_view_of(v, ops_of(o, l, v, 256));
-        /* host lane: MAY_RUN, every cgroup.procs write, CGROUPS_JOINED, ..., wait CHILD_READY */
-        CHECK(j.may_run_sig >= 0 && j.first_pid == j.may_run_sig + 1, "config %zu: MAY_RUN at %ld, first cgroup.procs at %ld", k, j.may_run_sig, j.first_pid);
-        CHECK(j.last_pid >= 0 && j.joined_sig == j.last_pid + 1 && j.ready_wait > j.joined_sig,
-              "config %zu: last cgroup.procs at %ld, CGROUPS_JOINED at %ld, wait READY at %ld", k, j.last_pid, j.joined_sig, j.ready_wait);
-        /* container lane: one wait, after MAY_RUN and after some mount work it overlaps */
-        CHECK(j.waits == 1 && j.joined_wait > j.may_run_wait && j.may_run_wait >= 0, "config %zu: %ld JOINED waits, at %ld", k, j.waits, j.joined_wait);
-        CHECK(j.ready_sig > j.joined_wait && j.close_fds > j.joined_wait && j.capset > j.joined_wait,
-              "config %zu: JOINED wait %ld, close_fds %ld, capset %ld, READY %ld", k, j.joined_wait, j.close_fds, j.capset, j.ready_sig);
-        CHECK(j.seccomp < 0 || j.seccomp > j.joined_wait, "config %zu: seccomp at %ld", k, j.seccomp);
-        CHECK(j.first_mknod < 0 || j.first_mknod > j.joined_wait, "config %zu: mknod at %ld", k, j.first_mknod);
-        CHECK(j.first_hook < 0 || j.first_hook > j.joined_wait, "config %zu: run_hook at %ld", k, j.first_hook);
-        CHECK(j.copy_up < 0 || j.copy_up > j.joined_wait, "config %zu: tmpcopyup at %ld", k, j.copy_up);
-        CHECK(j.first_mount >= 0 && j.first_mount < j.joined_wait, "config %zu: no mount before the wait (%ld, %ld)", k, j.first_mount, j.joined_wait);
-        switch (k) {
-        case 0: CHECK(j.first_mknod == j.joined_wait + 1, "mknod at %ld, JOINED wait at %ld", j.first_mknod, j.joined_wait); break;
-        case 1:
-            CHECK(j.unshare == j.joined_wait + 1 && j.cgroup_mount > j.unshare, "unshare at %ld, JOINED wait at %ld, cgroup mount at %ld",
-                  j.unshare, j.joined_wait, j.cgroup_mount);
-            break;
-        case 2: CHECK(j.copy_up == j.joined_wait + 1 && j.first_hook > j.copy_up, "tmpcopyup at %ld, JOINED wait at %ld, hook at %ld", j.copy_up, j.joined_wait, j.first_hook); break;
-        case 3: CHECK(j.first_mknod < 0 && j.seccomp > j.joined_wait && j.seccomp < j.close_fds, "seccomp at %ld, JOINED wait at %ld", j.seccomp, j.joined_wait); break;
-        }
+        size_t n = ops_of(o, l, v, 256);
+        join_view j = join_view_of(v, n);
+        CHECK(j.old_join < 0 && j.host_join < 0 && j.clone_into < 0, "config %zu: P joins (op %ld, %ld, %ld)", k, j.old_join, j.host_join, j.clone_into);
+        /* host lane: MAY_RUN, then straight to the CHILD_READY wait */
+        CHECK(j.may_run_sig >= 0 && j.ready_wait == j.may_run_sig + 1, "config %zu: MAY_RUN at %ld, wait READY at %ld", k, j.may_run_sig, j.ready_wait);
+        /* container lane: both hierarchies of CTX_HEAD, right after MAY_RUN, before anything else */
+        CHECK(j.may_run_wait >= 0 && j.first_join == j.may_run_wait + 1 && j.joins == 2 && j.last_join == j.first_join + 1,
+              "config %zu: MAY_RUN wait %ld, joins %ld..%ld (%ld)", k, j.may_run_wait, j.first_join, j.last_join, j.joins);
+        CHECK(j.first_other > j.last_join, "config %zu: op %ld before the joins end at %ld", k, j.first_other, j.last_join);
+        char path[96];
+        CHECK(!strcmp(str_arg(&v[j.first_join], 1, path, sizeof path), "/sys/fs/cgroup/freezer/c1/tasks"), "config %zu: join %s", k, path);
+        CHECK(!strcmp(str_arg(&v[j.last_join], 1, path, sizeof path), "/sys/fs/cgroup/memory/c1/tasks"), "config %zu: join %s", k, path);
+        if (k == 1) CHECK(j.unshare == j.last_join + 1, "cgroup unshare at %ld, joins end at %ld", j.unshare, j.last_join);
+        else CHECK(j.unshare < 0, "config %zu: unshare at %ld", k, j.unshare);
+        if (k == 2) CHECK(j.first_setns > j.last_join, "setns at %ld, joins end at %ld", j.first_setns, j.last_join);
         arena_free_all(&p.a);
     }
-    /* with the caller's hooks, the child is in its cgroups before it asks for them */
-    const char *hooks = ",\"hooks\":{\"prestart\":[{\"path\":\"/p\"}]}";
-    CHECK(plan_with("", "", hooks, ",\"hooks_caller\":true", &o, &l, &p), "hooks plan failed");
-    join_view j = join_view_of(v, ops_of(o, l, v, 256));
-    CHECK(j.hooks_sig > j.joined_wait && j.joined_wait >= 0, "CHILD_HOOKS at %ld, JOINED wait at %ld", j.hooks_sig, j.joined_wait);
-    arena_free_all(&p.a);
 }
 
-/* exec keeps its order: the child is in the container's cgroups before MAY_RUN, and there is
- * no CGROUPS_JOINED point */
-static void exec_joins_before_the_child_runs(void) {
+/* ORDER: with a cgroup2 hierarchy C is cloned into its cgroup when the host can
+ * (clone_into_cgroup), else it writes "0" to cgroup.procs after its v1 joins */
+static void cgroup2_child_is_cloned_into_its_cgroup(void) {
+    static const char *cfg = CFG_HEAD "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"cgroupsPath\":\"/g/c1\"}}";
+    static const char *hosts[] = {
+        "\"v1\":[{\"mount\":\"/sys/fs/cgroup/memory\",\"controllers\":[\"memory\"]}],\"unified\":\"/sys/fs/cgroup/unified\"",
+        "\"v1\":[],\"unified\":\"/sys/fs/cgroup\"",
+    };
+    for (int hybrid = 0; hybrid < 2; hybrid++)
+        for (int into = 0; into < 2; into++) {
+            char ctx[1024], path[96];
+            snprintf(ctx, sizeof ctx, "{\"id\":\"c1\",\"bundle\":\"/b\",\"state_dir\":\"/run/planc/c1\",\"host\":{\"cgroup\":{%s},\"clone_into_cgroup\":%s}}",
+                     hosts[!hybrid], into ? "true" : "false");
+            planner p; memset(&p, 0, sizeof p); const uint8_t *o; size_t l; op_view v[256];
+            CHECK(planc_plan(&p, (const uint8_t *)cfg, strlen(cfg), (const uint8_t *)ctx, strlen(ctx), &o, &l), "plan failed: %s", p.nerrs ? p.errs[0].message : "");
+            size_t n = ops_of(o, l, v, 256);
+            join_view j = join_view_of(v, n);
+            const char *v2 = hybrid ? "/sys/fs/cgroup/unified/g/c1" : "/sys/fs/cgroup/g/c1";
+            long clones = 0;
+            for (size_t i = 0; i < n; i++) clones += v[i].code == OP_CLONE || v[i].code == OP_CLONE_INTO_CGROUP;
+            CHECK(clones == 1 && j.old_join < 0 && j.host_join < 0, "hybrid %d into %d: %ld clones, P joins at %ld", hybrid, into, clones, j.host_join);
+            CHECK(j.joins == hybrid + !into && (!j.joins || j.first_join == j.may_run_wait + 1), "hybrid %d into %d: %ld joins from %ld", hybrid, into, j.joins, j.first_join);
+            if (into) {
+                /* clone_into_cgroup's body: why, the u64 flags, then the cgroup */
+                op_view after = v[j.clone_into >= 0 ? j.clone_into : 0];
+                uint32_t wl; memcpy(&wl, after.body, 4);
+                after.body += 4 + wl + 8; after.len -= 4 + wl + 8;
+                CHECK(j.clone_into >= 0 && !strcmp(str_arg(&after, 0, path, sizeof path), v2), "hybrid %d: clone_into_cgroup %s", hybrid, path);
+            } else {
+                CHECK(j.clone_into < 0 && j.last_join >= 0, "hybrid %d: clone_into_cgroup without the fact", hybrid);
+                char want[128]; snprintf(want, sizeof want, "%s/cgroup.procs", v2);
+                CHECK(j.last_join >= 0 && !strcmp(str_arg(&v[j.last_join], 1, path, sizeof path), want), "hybrid %d: last join %s", hybrid, path);
+            }
+            if (hybrid) CHECK(!strcmp(str_arg(&v[j.first_join], 1, path, sizeof path), "/sys/fs/cgroup/memory/g/c1/tasks"), "v1 join %s", path);
+            arena_free_all(&p.a);
+        }
+}
+
+/* exec: the child joins the container's cgroups itself, first, before any setns (the host's
+ * cgroup paths resolve only until it joins the mount namespace) */
+static void exec_child_joins_before_its_namespaces(void) {
     static const char *proc = "{\"args\":[\"ps\"],\"cwd\":\"/\"}";
     static char ctx[2048];
     snprintf(ctx, sizeof ctx, "%.*s%s}", (int)strlen(CTX_HEAD) - 1, CTX_HEAD, EXEC_CTX);
     planner p; memset(&p, 0, sizeof p); const uint8_t *o; size_t l; op_view v[256];
     CHECK(planc_plan(&p, (const uint8_t *)proc, strlen(proc), (const uint8_t *)ctx, strlen(ctx), &o, &l), "exec plan failed");
     join_view j = join_view_of(v, ops_of(o, l, v, 256));
-    CHECK(j.last_pid >= 0 && j.may_run_sig == j.last_pid + 1, "exec: MAY_RUN at %ld, last cgroup.procs at %ld", j.may_run_sig, j.last_pid);
-    CHECK(j.joined_sig < 0 && j.joined_wait < 0, "exec plans CGROUPS_JOINED");
+    CHECK(j.old_join < 0 && j.host_join < 0, "exec: P joins at %ld", j.host_join);
+    CHECK(j.may_run_wait >= 0 && j.first_join == j.may_run_wait + 1 && j.joins == 2, "exec: %ld joins from %ld", j.joins, j.first_join);
+    CHECK(j.first_setns > j.last_join && j.first_other > j.last_join, "exec: setns at %ld, joins end at %ld", j.first_setns, j.last_join);
     arena_free_all(&p.a);
 }
 
@@ -728,8 +737,9 @@ int main(void) {
     user_namespace_maps_before_child_runs();
     exec_check_precedes_child_ready();
     tmpcopyup_sets_copy_up_on_tmpfs_only();
-    child_runs_while_p_joins_the_cgroups();
-    exec_joins_before_the_child_runs();
+    child_joins_its_cgroups_first();
+    cgroup2_child_is_cloned_into_its_cgroup();
+    exec_child_joins_before_its_namespaces();
     if (failures) { fprintf(stderr, "%d unit check(s) failed\n", failures); return 1; }
     printf("unit: all checks passed\n");
     return 0;

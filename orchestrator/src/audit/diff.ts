@@ -43,7 +43,7 @@ const SRC_HOST_PATH = Number(flag('src_kind', 'SRC_HOST_PATH'));
 
 /* args that name what an op acts on; ops without an entry are keyed by name and occurrence */
 const KEY_ARGS: Record<string, string[]> = {
-  mkfifo: ['path'], mkdir: ['path'], write_file: ['path'], setns: ['nstype'], write_child_pid: ['path'],
+  mkfifo: ['path'], mkdir: ['path'], write_file: ['path'], setns: ['nstype'], cgroup_join_self: ['path'],
   sync_signal: ['point'], sync_wait: ['point'], sync_caller: ['point'], write_child_proc: ['file'],
   mount: ['target'], mkdir_in_root: ['path'], mount_in_root: ['target', 'src_kind'], mknod_in_root: ['path'],
   chown_in_root: ['path'], symlink_in_root: ['linkpath'], mask_path: ['path'], setrlimit: ['resource'],
@@ -177,7 +177,7 @@ function view(ops: readonly PlanOp[]): PrivView {
         break;
       }
       case 'mask_path': v.masked.add(a.path as string); break;
-      case 'clone': case 'unshare':
+      case 'clone': case 'clone_into_cgroup': case 'unshare':
         for (const n of capLike('clone_flags', a.flags as bigint)) if (n.startsWith('CLONE_NEW')) v.namespaces.add(n.slice(9).toLowerCase());
         break;
       case 'setns': {

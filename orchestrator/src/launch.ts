@@ -9,6 +9,7 @@ import { hookState, hooksOf, runHookList, runHooks, runtimeHooks } from './hooks
 import type { Globals } from './globals.js';
 import { containerStatus, forwardSignals, releaseInit, writePidFile } from './lifecycle.js';
 import { planDigest } from './plan/render.js';
+import { precompile } from './planner.js';
 import { launchInput, preparePlan, readConfig, type Prepared } from './prepare.js';
 import { formatShimError, spawnShim, shimFailure } from './shim.js';
 import { createStateDir, removeStateDir, stateDir, validateId, writeConfigCopy, writePlan, writeState, type State } from './state.js';
@@ -28,6 +29,8 @@ export interface LaunchOptions {
  */
 export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOptions, g: Globals): Promise<Prepared> {
   mark('start-up');
+  // PERF: compiles while the checks, the config and the host facts are read
+  precompile();
   validateId(id);
   if (g.systemdCgroup) throw new PlancError('systemd cgroup flag passed, but systemd support for managing cgroups is not available');
   if (opts.pidfdSocket) throw new PlancError('--pidfd-socket is not supported by planc');

@@ -24,8 +24,23 @@ interface CoreExports {
   rules(): number;
 }
 
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+/**
+ * Starts compiling the module; the engine compiles off the main thread, so the reading and
+ * checking that a command does before it plans overlaps the compile. loadPlanner awaits it.
+ */
+export function precompile(wasmPath: string = corePath()): Promise<WebAssembly.Module> {
+  let m = compiled.get(wasmPath);
+  if (!m) {
+    m = (async () => WebAssembly.compile(readFileSync(wasmPath)))(); // a read error rejects, like the compile
+    m.catch(() => { /* reported by the loadPlanner that awaits it */ });
+    compiled.set(wasmPath, m);
+  }
+  return m;
+}
+
 export async function loadPlanner(wasmPath: string = corePath()): Promise<Planner> {
-  const module = await WebAssembly.compile(readFileSync(wasmPath));
+  const module = await precompile(wasmPath);
   // SECURITY: purity is checked, not trusted: an import would be a channel to the host.
   if (WebAssembly.Module.imports(module).length !== 0) throw new Error(`${wasmPath}: planner module must import nothing`);
   const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -10,6 +10,17 @@ export class PlancError extends Error {
   }
 }
 
+// runc prefixes errors of run and create with "runc <cmd> failed: "; planc does the same.
+// exec's errors are "exec failed: ..." with status 255, so callers can tell them from the process's own.
+export async function failedAs<T>(cmd: string, fn: () => Promise<T>): Promise<T> {
+  try { return await fn(); } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    if (cmd === 'exec') throw new PlancError(`exec failed: ${e.message}`, 255, { cause: e });
+    if (e.name === 'SpecErrors') throw e;
+    throw new PlancError(`planc ${cmd} failed: ${e.message}`, e instanceof PlancError ? e.exitCode : 1, { cause: e });
+  }
+}
+
 export interface LogOptions { log?: string; logFormat?: string; debug?: boolean }
 let logOptions: LogOptions = {};
 export function setLogOptions(o: LogOptions): void { logOptions = o; }

@@ -1,7 +1,7 @@
 // Hand-written canonical-ABI glue for build/planc-core.wasm (docs/plan-format.md §5).
 // Must never grant the module an import: it gets bytes in and gives bytes back, nothing else.
-import { readFileSync } from 'node:fs';
 import { corePath } from './paths.js';
+import { sys } from './sys.js';
 
 export interface SpecError { pointer: string; rule: string; message: string }
 export type PlanResult = { ok: true; plan: Uint8Array } | { ok: false; errors: SpecError[] };
@@ -25,7 +25,7 @@ interface CoreExports {
 }
 
 export async function loadPlanner(wasmPath: string = corePath()): Promise<Planner> {
-  const module = await WebAssembly.compile(readFileSync(wasmPath));
+  const module = await WebAssembly.compile(sys().readFile(wasmPath));
   // SECURITY: purity is checked, not trusted: an import would be a channel to the host.
   if (WebAssembly.Module.imports(module).length !== 0) throw new Error(`${wasmPath}: planner module must import nothing`);
   const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -53,7 +53,7 @@ function nodeSys(): Sys {
   return {
     kind: 'node',
     O: { RDONLY: c.O_RDONLY, WRONLY: c.O_WRONLY, RDWR: c.O_RDWR, CREAT: c.O_CREAT, EXCL: c.O_EXCL, TRUNC: c.O_TRUNC, APPEND: c.O_APPEND, NONBLOCK: c.O_NONBLOCK, NOFOLLOW: c.O_NOFOLLOW, CLOEXEC: 0o2000000 },
-    readFile: (p) => { const b = fs.readFileSync(p); return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); },
+    readFile: (p) => new Uint8Array(fs.readFileSync(p)),
     readText: (p) => fs.readFileSync(p, 'utf8'),
     exists: (p) => fs.existsSync(p),
     // libuv opens every fd close-on-exec already
@@ -169,7 +169,7 @@ function libcSys(): Sys | null {
         for (;;) {
           if (n === buf.length) { const b = new Uint8Array(buf.length * 2); b.set(buf); buf = b; }
           const r = sys.read(fd, buf, n, buf.length - n);
-          if (r === 0) return buf.subarray(0, n);
+          if (r === 0) return buf.slice(0, n);
           n += r;
         }
       } finally {

@@ -1,11 +1,11 @@
-// Pins src/sys.ts: node:fs and libc through bun:ffi must give the same results and the same errors
-// (node:fs's codes and texts, on which runc's messages rest). The libc half runs under Bun.
+// Pins src/sys.ts to node:fs's results and errors (codes and texts, on which runc's messages rest),
+// under Node and under Bun.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { implementations, sys } from '../src/sys.js';
+import { sys } from '../src/sys.js';
 import { probe } from './fixtures/sys-probe.js';
 
 const repo = join(__dirname, '..', '..');
@@ -51,33 +51,17 @@ function expected(d: string): Record<string, unknown> {
   };
 }
 
-describe('sys on node:fs', () => {
-  it('is what Node uses', () => expect(sys().kind).toBe('node'));
-  it('reads, writes, renames, removes and fails as node:fs does', () => {
+describe('sys', () => {
+  it('reads, writes, renames, removes and fails as node:fs does under Node', () => {
     const d = scratch();
-    expect(probe(implementations.node(), d)).toEqual(expected(d));
+    expect(probe(sys(), d)).toEqual(expected(d));
   });
-});
 
-describe.skipIf(!haveBun)('sys under Bun', () => {
-  const underBun = (kind: 'libc' | 'node') => {
+  it.skipIf(!haveBun)('does the same under Bun', () => {
     const d = scratch();
-    const r = spawnSync(bun, [join(__dirname, 'fixtures', 'sys-probe.ts'), kind, d], { encoding: 'utf8' });
+    const r = spawnSync(bun, [join(__dirname, 'fixtures', 'sys-probe.ts'), d], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    return { d, out: JSON.parse(r.stdout) as { kind: string; results: Record<string, unknown> } };
-  };
-  for (const kind of ['libc', 'node'] as const) {
-    it(`${kind}: gives node:fs's results and errors`, () => {
-      const { d, out } = underBun(kind);
-      expect(out.kind).toBe(kind);
-      expect(out.results).toEqual(expected(d));
-    });
-  }
-
-  it('libc is what bin/planc uses under Bun, and PLANC_SYS=node switches it back', () => {
-    const code = "import { sys } from './orchestrator/src/sys.ts'; process.getBuiltinModule('node:fs').writeSync(1, sys().kind);";
-    expect(spawnSync(bun, ['-e', code], { cwd: repo, encoding: 'utf8' }).stdout).toBe('libc');
-    expect(spawnSync(bun, ['-e', code], { cwd: repo, encoding: 'utf8', env: { ...process.env, PLANC_SYS: 'node' } }).stdout).toBe('node');
+    expect(JSON.parse(r.stdout)).toEqual(expected(d));
   });
 });

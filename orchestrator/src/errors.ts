@@ -26,7 +26,6 @@ let logOptions: LogOptions = {};
 export function setLogOptions(o: LogOptions): void { logOptions = o; }
 
 const started = Date.now();
-// never node:tty under Bun: importing it costs ~10 ms at start-up
 const isatty = (fd: number): boolean => sys().isatty(fd);
 const appendFileSync = (path: string, text: string): void => sys().appendFile(path, text);
 function rfc3339(d: Date): string { return d.toISOString().replace(/\.\d{3}Z$/, 'Z'); }

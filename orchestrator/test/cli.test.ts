@@ -11,6 +11,7 @@ const repo = join(__dirname, '..', '..');
 const bundleJs = join(repo, 'build', 'planc.js');
 const binPlanc = join(repo, 'bin', 'planc');
 const haveCore = existsSync(join(repo, 'build', 'planc-core.wasm'));
+const haveScript = spawnSync('script', ['-qec', 'true', '/dev/null']).status === 0;
 const engines: [string, string[]][] = [['node', [process.execPath, bundleJs]], ['bin/planc', [binPlanc]]];
 const tmp = mkdtempSync(join(tmpdir(), 'planc-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -101,6 +102,12 @@ describe.skipIf(!existsSync(bundleJs) || !existsSync(binPlanc))('planc CLI', () 
         expect(j.status).toBe(1);
         expect(JSON.parse(readFileSync(log, 'utf8'))).toMatchObject({ level: 'error', msg: 'container does not exist' });
         expect(planc(['--root', root, 'delete', '--force', 'nope']).status).toBe(0);
+        // on a terminal, logrus's short form (stderr is a pty under script(1))
+        if (haveScript) {
+          const t = spawnSync('script', ['-qec', [...cmd, '--root', root, 'state', 'nope'].join(' '), '/dev/null'], { encoding: 'utf8' });
+          expect(t.status).toBe(1);
+          expect(t.stdout).toMatch(/^ERRO\[\d{4}\] container does not exist\r?\n$/);
+        }
         expect(planc(['--root', root, 'state', '../x']).stderr).toContain('invalid container ID format');
       });
 

@@ -47,7 +47,7 @@ function expected(d: string): Record<string, unknown> {
     readlink: ['d', err('EINVAL', -22, 'readlink', `EINVAL: invalid argument, readlink '${p('small')}'`, p('small'))],
     realpath: [true, expect.objectContaining({ code: 'ENOENT', errno: -2 })],
     rmTree: [false, 'kept', false],
-    isatty: [false, false],
+    isatty: [false, false, false],
   };
 }
 

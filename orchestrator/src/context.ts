@@ -1,6 +1,6 @@
 // Builds the planner's context record (docs/plan-format.md §5) as JSON bytes with a fixed key order.
 // Holds no OCI policy: it only reports where things are and what the host looks like.
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from './posix-path.js';
 import type { HostFacts } from './facts.js';
 import { userHome } from './rootfs.js';
 

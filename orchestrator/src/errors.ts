@@ -1,7 +1,7 @@
 // The CLI's one error type and its one reporter, which writes errors the way runc does
 // (logrus text or json to --log, plain text to stderr). Never exits the process itself.
-import { appendFileSync } from 'node:fs';
 import { stderr } from './out.js';
+import { sys } from './sys.js';
 
 export class PlancError extends Error {
   constructor(message: string, readonly exitCode = 1, options?: { cause?: unknown }) {
@@ -10,13 +10,24 @@ export class PlancError extends Error {
   }
 }
 
+// runc prefixes errors of run and create with "runc <cmd> failed: "; planc does the same.
+// exec's errors are "exec failed: ..." with status 255, so callers can tell them from the process's own.
+export async function failedAs<T>(cmd: string, fn: () => Promise<T>): Promise<T> {
+  try { return await fn(); } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    if (cmd === 'exec') throw new PlancError(`exec failed: ${e.message}`, 255, { cause: e });
+    if (e.name === 'SpecErrors') throw e;
+    throw new PlancError(`planc ${cmd} failed: ${e.message}`, e instanceof PlancError ? e.exitCode : 1, { cause: e });
+  }
+}
+
 export interface LogOptions { log?: string; logFormat?: string; debug?: boolean }
 let logOptions: LogOptions = {};
 export function setLogOptions(o: LogOptions): void { logOptions = o; }
 
 const started = Date.now();
-// node:tty is loaded only when an error is reported: importing it costs Bun ~10 ms at start-up.
-const isatty = (fd: number): boolean => process.getBuiltinModule('node:tty').isatty(fd);
+const isatty = (fd: number): boolean => sys().isatty(fd);
+const appendFileSync = (path: string, text: string): void => sys().appendFile(path, text);
 function rfc3339(d: Date): string { return d.toISOString().replace(/\.\d{3}Z$/, 'Z'); }
 // logrus quotes a value when it holds anything beyond a conservative character set.
 function logrusValue(s: string): string { return /^[\w\-./:@^+]+$/.test(s) ? s : JSON.stringify(s); }

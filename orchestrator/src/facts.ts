@@ -1,7 +1,7 @@
 // Gathers the host-facts record the planner needs (docs/plan-format.md §5) by reading /proc and cgroupfs.
 // Read only: never writes, mounts or creates anything, and works without root.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join } from './posix-path.js';
+import { sys } from './sys.js';
 
 export interface CgroupV1Hierarchy { mount: string; controllers: string[]; name?: string }
 export interface HostFacts {
@@ -63,7 +63,7 @@ export function kernelAtLeast(release: string, major: number, minor: number): bo
 }
 
 function readTrim(path: string): string | null {
-  try { return readFileSync(path, 'utf8').trim(); } catch { return null; }
+  try { return sys().readText(path).trim(); } catch { return null; }
 }
 
 export function gatherHostFacts(): HostFacts {
@@ -87,7 +87,7 @@ export function gatherHostFacts(): HostFacts {
       mems: readTrim(join(unified, 'cpuset.mems.effective')) ?? '',
     };
   }
-  facts.proc_kcore = existsSync('/proc/kcore');
+  facts.proc_kcore = sys().exists('/proc/kcore');
   facts.clone_into_cgroup = kernelAtLeast(readTrim('/proc/sys/kernel/osrelease') ?? '', 5, 7);
   return facts;
 }

@@ -1,6 +1,6 @@
 // The runc global flags as planc sees them, shared by every command.
 // Holds values only; reads nothing but the environment's XDG_RUNTIME_DIR for the default root.
-import { join, resolve } from 'node:path';
+import { join, resolve } from './posix-path.js';
 import { PlancError } from './errors.js';
 import { DEFAULT_ROOT } from './state.js';
 

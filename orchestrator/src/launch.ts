@@ -1,7 +1,5 @@
 // Creates a container through the shim (`create`, or `run` which also starts and waits for it).
 // Nothing is created on the host before the plan exists; every failure removes the state dir.
-import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { debug, debugTimings, mark, PlancError, warn } from './errors.js';
 import { approvedDigests } from './pinning.js';
 import { enforcePins } from './audit/pins.js';
@@ -13,7 +11,9 @@ import { precompile } from './planner.js';
 import { launchInput, preparePlan, readConfig, type Prepared } from './prepare.js';
 import { formatShimError, spawnShim, shimFailure } from './shim.js';
 import { createStateDir, removeStateDir, stateDir, validateId, writeConfigCopy, writePlan, writeState, type State } from './state.js';
+import { join, resolve } from './posix-path.js';
 import { procStartTime } from './status.js';
+import { sys } from './sys.js';
 
 export interface LaunchOptions {
   bundle?: string; pidFile?: string; consoleSocket?: string; noPivot?: boolean; keep?: boolean;
@@ -34,7 +34,7 @@ export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOp
   validateId(id);
   if (g.systemdCgroup) throw new PlancError('systemd cgroup flag passed, but systemd support for managing cgroups is not available');
   if (opts.pidfdSocket) throw new PlancError('--pidfd-socket is not supported by planc');
-  if (existsSync(stateDir(g.root, id))) throw new PlancError('container with given ID already exists');
+  if (sys().exists(stateDir(g.root, id))) throw new PlancError('container with given ID already exists');
   const bundle = resolve(opts.bundle ?? '.');
   const config = readConfig(bundle).parsed;
   const terminal = (config as { process?: { terminal?: unknown } }).process?.terminal === true;
@@ -114,7 +114,7 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
         return 0;
       }
       // start: opening the fifo for reading releases init, which is blocked opening it for writing.
-      if (releaseInit(join(dir, 'exec.fifo'), pid)) rmSync(join(dir, 'exec.fifo'), { force: true });
+      if (releaseInit(join(dir, 'exec.fifo'), pid)) sys().rmTree(join(dir, 'exec.fifo'));
       mark('start');
       try {
         await runHooks(state.hooks, 'poststart', hookState(state, 'running'));

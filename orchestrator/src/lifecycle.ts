@@ -3,6 +3,7 @@
 import { writeAtomic } from './state.js';
 import type { ShimChild, ShimExit } from './shim.js';
 import { procStartTime } from './status.js';
+import { sys, type SysError } from './sys.js';
 
 export const FORWARDED: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
@@ -12,16 +13,16 @@ export const FORWARDED: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUI
  * byte, if init ended first: gone before opening the fifo, or closed it without writing.
  */
 export function releaseInit(path: string, pid: number): boolean {
-  const fs = process.getBuiltinModule('node:fs');
-  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const io = sys();
+  const fd = io.open(path, io.O.RDONLY | io.O.NONBLOCK);
   const pause = new Int32Array(new SharedArrayBuffer(4));
   try {
     const byte = new Uint8Array(1);
     let writerSeen = false;
     for (;;) {
       let n = 0;
-      try { n = fs.readSync(fd, byte, 0, 1, null); } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      try { n = io.read(fd, byte, 0, 1); } catch (e) {
+        if ((e as SysError).code !== 'EAGAIN') throw e;
         writerSeen = true; // open for writing, the byte not there yet
         n = -1;
       }
@@ -31,7 +32,7 @@ export function releaseInit(path: string, pid: number): boolean {
       Atomics.wait(pause, 0, 0, 0.2);
     }
   } finally {
-    fs.closeSync(fd);
+    io.close(fd);
   }
 }
 

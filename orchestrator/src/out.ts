@@ -1,16 +1,17 @@
 // Writes CLI output to fd 1/2 synchronously: Bun spends ~10 ms setting up process.stdout streams.
 // Never buffers: each call is on the fd before it returns (output order is the order of calls).
-import { writeSync } from 'node:fs';
+import { sys, type SysError } from './sys.js';
 
 function writeAll(fd: number, text: string): void {
-  const b = Buffer.from(text, 'utf8');
+  const io = sys();
+  const b = new TextEncoder().encode(text);
   let off = 0;
   while (off < b.length) {
     try {
-      off += writeSync(fd, b, off, b.length - off);
+      off += io.write(fd, b, off, b.length - off);
     } catch (e) {
       // A caller may hand us a non-blocking pipe; wait for it rather than drop output.
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      if ((e as SysError).code !== 'EAGAIN') throw e;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }

@@ -1,20 +1,21 @@
 // Locates the planner wasm and the shim relative to the CLI's own real path (symlinks resolved).
 // Never looks anything up in $PATH or the cwd: the artifacts must be the ones built with this CLI.
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join } from './posix-path.js';
+import { sys } from './sys.js';
 
 // The repo root: the nearest ancestor of this file holding package.json (bin/planc, build/planc.js
 // and orchestrator/src/*.ts all sit below it).
 // import.meta.url is always a file: URL here; decoding it by hand avoids loading node:url.
-const selfPath = (): string => realpathSync(decodeURIComponent(new URL(import.meta.url).pathname));
+const selfPath = (): string => sys().realpath(decodeURIComponent(new URL(import.meta.url).pathname));
 
 export function installRoot(): string {
-  let dir = dirname(selfPath());
+  const self = selfPath();
+  let dir = dirname(self);
   for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (sys().exists(join(dir, 'package.json'))) return dir;
     dir = dirname(dir);
   }
-  return join(dirname(selfPath()), '..');
+  return join(dirname(self), '..');
 }
 
 export function corePath(): string {

@@ -1,14 +1,14 @@
 // Plan pinning: refuses to create a container whose plan digest was not approved, either by
 // --plan-digest or by the list in $PLANC_APPROVED_DIGESTS (one digest per line, # comments).
 // Runs after planning and before anything exists on the host; never alters the plan.
-import { readFileSync } from 'node:fs';
 import { PlancError } from './errors.js';
+import { sys } from './sys.js';
 
 export function approvedDigests(flag: string | undefined, env = process.env.PLANC_APPROVED_DIGESTS): Set<string> | null {
   if (flag) return new Set([flag.trim()]);
   if (!env) return null;
   let text: string;
-  try { text = readFileSync(env, 'utf8'); } catch (e) {
+  try { text = sys().readText(env); } catch (e) {
     // SECURITY: an unreadable approval list fails closed, never open.
     throw new PlancError(`reading approved plan digests ${env}: ${(e as Error).message}`, 1, { cause: e });
   }

@@ -1,7 +1,7 @@
 // Hand-written canonical-ABI glue for build/planc-core.wasm (docs/plan-format.md §5).
 // Must never grant the module an import: it gets bytes in and gives bytes back, nothing else.
-import { readFileSync } from 'node:fs';
 import { corePath } from './paths.js';
+import { sys } from './sys.js';
 
 export interface SpecError { pointer: string; rule: string; message: string }
 export type PlanResult = { ok: true; plan: Uint8Array } | { ok: false; errors: SpecError[] };
@@ -32,7 +32,7 @@ const compiled = new Map<string, Promise<WebAssembly.Module>>();
 export function precompile(wasmPath: string = corePath()): Promise<WebAssembly.Module> {
   let m = compiled.get(wasmPath);
   if (!m) {
-    m = (async () => WebAssembly.compile(readFileSync(wasmPath)))(); // a read error rejects, like the compile
+    m = (async () => WebAssembly.compile(sys().readFile(wasmPath)))(); // a read error rejects, like the compile
     m.catch(() => { /* reported by the loadPlanner that awaits it */ });
     compiled.set(wasmPath, m);
   }

@@ -1,14 +1,14 @@
 // Turns a bundle into a plan: reads config.json, gathers host facts, builds the context, runs the planner.
 // Touches nothing on the host; any spec error comes back as a SpecErrors carrying JSON Pointers.
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { buildContext, rootfsOf, type PlanAction, type RuntimeOptions } from './context.js';
 import { PlancError } from './errors.js';
 import { wantsCallerHooks } from './hooks.js';
 import { gatherHostFacts, type HostFacts } from './facts.js';
 import { loadPlanner, type SpecError } from './planner.js';
 import { decodePlan, planOpNames, type PlanOp } from './plan/decode.js';
+import { join, resolve } from './posix-path.js';
 import { stateDir } from './state.js';
+import { sys } from './sys.js';
 
 export class SpecErrors extends PlancError {
   constructor(readonly errors: SpecError[]) {
@@ -37,7 +37,7 @@ export function readConfig(bundle: string): { bytes: Uint8Array; parsed: unknown
   const path = join(bundle, 'config.json');
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(readFileSync(path));
+    bytes = sys().readFile(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new PlancError('JSON specification file config.json not found', 1, { cause: e });
     throw new PlancError(`reading ${path}: ${(e as Error).message}`, 1, { cause: e });
@@ -50,7 +50,7 @@ export function readConfig(bundle: string): { bytes: Uint8Array; parsed: unknown
 
 function loadFacts(file?: string): HostFacts {
   if (!file) return gatherHostFacts();
-  try { return JSON.parse(readFileSync(file, 'utf8')) as HostFacts; } catch (e) {
+  try { return JSON.parse(sys().readText(file)) as HostFacts; } catch (e) {
     throw new PlancError(`reading host facts ${file}: ${(e as Error).message}`, 1, { cause: e });
   }
 }

@@ -1,7 +1,7 @@
 // Reads a file inside a container rootfs the way the container would see it: symlinks and ".."
 // resolve within the rootfs. Must never follow a link out of the rootfs to a host file.
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join } from './posix-path.js';
+import { sys, type SysError } from './sys.js';
 
 const MAX_LINKS = 40; // the kernel's own limit for a path walk
 
@@ -14,11 +14,14 @@ export function resolveInRoot(root: string, path: string): string | null {
     const c = todo.shift()!;
     if (c === '..') { done.pop(); continue; } // ".." at the root stays at the root
     const host = join(root, ...done, c);
-    let st;
-    try { st = lstatSync(host); } catch { return null; }
-    if (!st.isSymbolicLink()) { done.push(c); continue; }
+    // readlink answers lstat's question too: EINVAL is "there, and not a symlink"
+    let target: string;
+    try { target = sys().readlink(host); } catch (e) {
+      if ((e as SysError).code !== 'EINVAL') return null;
+      done.push(c);
+      continue;
+    }
     if (++links > MAX_LINKS) return null;
-    const target = readlinkSync(host);
     if (target.startsWith('/')) done.length = 0;
     todo.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
   }
@@ -28,7 +31,7 @@ export function resolveInRoot(root: string, path: string): string | null {
 export function readInRoot(root: string, path: string): string | null {
   const host = resolveInRoot(root, path);
   if (host === null) return null;
-  try { return readFileSync(host, 'utf8'); } catch { return null; }
+  try { return sys().readText(host); } catch { return null; }
 }
 
 /** Home directory of `uid` in the rootfs's /etc/passwd, "/" when there is no entry. */

@@ -3,6 +3,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { PlanOp } from './plan/decode.js';
 import { shimPath } from './paths.js';
+import { sys, type SysError } from './sys.js';
 
 export type ShimMode = 'create' | 'run' | 'teardown' | 'host';
 export type ShimRecord =
@@ -121,10 +122,10 @@ export function spawnShim(mode: ShimMode, plan: Uint8Array, options: string | Sh
 
 /** Writes all of `b` to a blocking or non-blocking fd; false if the reader is gone. */
 function writeAll(fd: number, b: Uint8Array): boolean {
-  const { writeSync } = process.getBuiltinModule('node:fs');
+  const io = sys();
   for (let off = 0; off < b.length;) {
-    try { off += writeSync(fd, b, off, b.length - off); } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return false;
+    try { off += io.write(fd, b, off, b.length - off); } catch (e) {
+      if ((e as SysError).code !== 'EAGAIN') return false;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }
@@ -135,26 +136,26 @@ function writeAll(fd: number, b: Uint8Array): boolean {
 // pipes) takes ten; the plan is in the shim's hands at spawn, so it never waits on this event loop.
 function spawnBun(mode: ShimMode, plan: Uint8Array, o: ShimOptions): ShimProcess {
   const { PLAN_FD, REPORT_FD, CONTROL_FD, preserved, args } = layout(mode, o);
-  const fs = process.getBuiltinModule('node:fs');
-  const planFd = o.planFile ? fs.openSync(o.planFile, 'r') : -1;
+  const io = sys();
+  const planFd = o.planFile ? io.open(o.planFile, io.O.RDONLY) : -1;
   let proc: BunSubprocess;
   try {
     proc = Bun!.spawn([o.shim ?? shimPath(), ...args], {
       stdio: ['inherit', 'inherit', 'inherit', ...preserved, planFd >= 0 ? planFd : 'pipe', 'pipe', ...(o.onSync ? ['pipe'] : [])],
     });
   } catch (e) {
-    if (planFd >= 0) fs.closeSync(planFd);
+    if (planFd >= 0) io.close(planFd);
     const err = e instanceof Error ? e : new Error(String(e));
     const exit = Promise.reject(err);
     exit.catch(() => {});
     return { child: { kill: () => false }, created: Promise.resolve(null), exit };
   }
   const stdio = proc.stdio;
-  if (planFd >= 0) fs.closeSync(planFd);
+  if (planFd >= 0) io.close(planFd);
   else {
     const fd = stdio[PLAN_FD]!;
     writeAll(fd, plan); // a short write means the shim died: its exit says why
-    fs.closeSync(fd);
+    io.close(fd);
   }
   const controlFd = o.onSync ? stdio[CONTROL_FD]! : -1;
   const r = new Reports(mode, answerer(o, (b) => { if (controlFd >= 0) writeAll(controlFd, new TextEncoder().encode(b)); }));

@@ -1,8 +1,8 @@
 // Container state under --root: one directory per container holding state.json and plan.bin.
 // Writes are atomic (temp file + rename); state never goes outside <root>/<id>/.
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync, constants } from 'node:fs';
-import { basename, join } from 'node:path';
 import { PlancError } from './errors.js';
+import { basename, dirname, join } from './posix-path.js';
+import { sys, type SysError } from './sys.js';
 import type { RuntimeHooks } from './hooks.js';
 import { procStartTime } from './status.js';
 
@@ -42,40 +42,51 @@ export function stateDir(root: string, id: string): string { return join(root, i
 export function existingStateDir(root: string, id: string): string {
   validateId(id);
   const dir = stateDir(root, id);
-  if (!existsSync(join(dir, 'state.json'))) throw new PlancError('container does not exist');
+  if (!sys().exists(join(dir, 'state.json'))) throw new PlancError('container does not exist');
   return dir;
 }
 
 /** Creates <root>/<id> (0711); the mkdir is the exclusive step that claims the id. */
 export function createStateDir(root: string, id: string): string {
-  mkdirSync(root, { recursive: true, mode: 0o711 });
+  mkdirs(root, 0o711);
   const dir = stateDir(root, id);
   try {
-    mkdirSync(dir, { mode: 0o711 });
+    sys().mkdir(dir, 0o711);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new PlancError('container with given ID already exists', 1, { cause: e });
+    if ((e as SysError).code === 'EEXIST') throw new PlancError('container with given ID already exists', 1, { cause: e });
     throw e;
   }
   return dir;
 }
 
-export function removeStateDir(dir: string): void { rmSync(dir, { recursive: true, force: true }); }
+/** mkdir -p: creates `path` and any missing parents with `mode`; an existing directory is fine. */
+function mkdirs(path: string, mode: number): void {
+  const io = sys();
+  try { io.mkdir(path, mode); } catch (e) {
+    const code = (e as SysError).code;
+    if (code === 'ENOENT' && path !== '/') { mkdirs(dirname(path), mode); mkdirs(path, mode); return; }
+    // "<path>/." resolves only for a directory
+    if (code !== 'EEXIST' || !io.exists(`${path}/.`)) throw e;
+  }
+}
+
+export function removeStateDir(dir: string): void { sys().rmTree(dir); }
 
 let tmpSeq = 0;
 export function writeAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
   // pid plus a counter: two writers in one process (or a pid file next to the state) never share a temp file
   const tmp = `${path}.tmp-${process.pid}-${++tmpSeq}`;
-  writeFileSync(tmp, data, { mode });
-  renameSync(tmp, path);
+  sys().writeFile(tmp, data, mode);
+  sys().rename(tmp, path);
 }
 
 export function writeState(dir: string, s: State): void { writeAtomic(join(dir, 'state.json'), JSON.stringify(s)); }
-export function readState(dir: string): State { return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as State; }
+export function readState(dir: string): State { return JSON.parse(sys().readText(join(dir, 'state.json'))) as State; }
 export function writePlan(dir: string, plan: Uint8Array): void { writeAtomic(join(dir, 'plan.bin'), plan); }
-export function readPlan(dir: string): Uint8Array { return new Uint8Array(readFileSync(join(dir, 'plan.bin'))); }
+export function readPlan(dir: string): Uint8Array { return sys().readFile(join(dir, 'plan.bin')); }
 /** The config.json the container was created from, kept so later plans (pause, exec) do not depend on the bundle staying unchanged. */
 export function writeConfigCopy(dir: string, config: Uint8Array): void { writeAtomic(join(dir, 'config.json'), config); }
-export function readConfigCopy(dir: string): Uint8Array { return new Uint8Array(readFileSync(join(dir, 'config.json'))); }
+export function readConfigCopy(dir: string): Uint8Array { return sys().readFile(join(dir, 'config.json')); }
 
 // A lock is <dir>/lock created O_EXCL holding "<pid> <start time>" of its owner; Node has no
 // flock(2). An owner that died (its pid gone or reused) leaves a stale lock, which is taken over.
@@ -96,26 +107,28 @@ export function acquireLock(dir: string, timeoutMs = 30_000): () => void {
   const path = join(dir, 'lock');
   const me = `${process.pid} ${procStartTime(process.pid) ?? ''}\n`;
   const deadline = Date.now() + timeoutMs;
+  const io = sys();
+  const record = new TextEncoder().encode(me);
   for (;;) {
     try {
-      const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600);
-      try { writeSync(fd, me); } finally { closeSync(fd); }
-      return () => { try { if (readFileSync(path, 'utf8') === me) unlinkSync(path); } catch { /* dir gone with the container */ } };
+      const fd = io.open(path, io.O.CREAT | io.O.EXCL | io.O.WRONLY | io.O.NOFOLLOW, 0o600);
+      try { io.write(fd, record, 0, record.length); } finally { io.close(fd); }
+      return () => { try { if (io.readText(path) === me) io.unlink(path); } catch { /* dir gone with the container */ } };
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
+      const code = (e as SysError).code;
       if (code === 'ENOENT') throw new PlancError('container does not exist', 1, { cause: e });
       if (code !== 'EEXIST') throw e;
     }
     let owner = '';
-    try { owner = readFileSync(path, 'utf8'); } catch { continue; } // released meanwhile
+    try { owner = io.readText(path); } catch { continue; } // released meanwhile
     // An owner still writing its record shows an empty file: give it a moment before judging it.
     if (owner !== '' && !ownerAlive(owner)) {
       // Moved aside, not unlinked: only the one taker that moves the stale record wins.
       const aside = `${path}.stale-${process.pid}`;
       try {
-        renameSync(path, aside);
-        if (readFileSync(aside, 'utf8') !== owner) { try { linkSync(aside, path); } catch { /* a live owner holds it again */ } }
-        unlinkSync(aside);
+        io.rename(path, aside);
+        if (io.readText(aside) !== owner) { try { io.link(aside, path); } catch { /* a live owner holds it again */ } }
+        io.unlink(aside);
       } catch { /* another taker moved it first */ }
       continue;
     }

@@ -6,6 +6,9 @@ import { defaultRoot } from '../src/globals.js';
 import { preservedFdCount } from '../src/launch.js';
 import { parseBytes, resourcesFromFlags } from '../src/commands/update.js';
 import { parseDuration } from '../src/commands/events.js';
+import { FLAGS } from '../src/gen/ops.js';
+import { SIGNALS } from '../src/gen/signals.js';
+import { parseSignal } from '../src/signals.js';
 
 describe('normalizeArgv', () => {
   it('keeps containerd go-runc create, exec, kill, update and events invocations parseable as they are', () => {
@@ -37,6 +40,17 @@ describe('normalizeArgv', () => {
 
   it('keeps spec --rootless as the subcommand\'s own flag', () => {
     expect(normalizeArgv(['spec', '--rootless'])).toEqual(['spec', '--rootless']);
+  });
+});
+
+describe('signal names', () => {
+  it('are flags.def\'s signal table, with or without SIG, in any case, or a plain number', () => {
+    expect(SIGNALS).toEqual(FLAGS.signal!.entries);
+    for (const [name, n] of FLAGS.signal!.entries) {
+      expect([name, parseSignal(name), parseSignal(name.slice(3)), parseSignal(name.toLowerCase())]).toEqual([name, n, n, n]);
+    }
+    expect(parseSignal('77')).toBe(77);
+    expect(() => parseSignal('SIGNOPE')).toThrow('unknown signal "SIGNOPE"');
   });
 });
 

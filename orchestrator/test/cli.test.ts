@@ -1,7 +1,7 @@
 // Pins the built CLI (build/planc.js on node, bin/planc on its shebang engine): version block,
 // spec refusal, plan output and digest, spec errors with pointers, and run's refusals. No root needed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ const repo = join(__dirname, '..', '..');
 const bundleJs = join(repo, 'build', 'planc.js');
 const binPlanc = join(repo, 'bin', 'planc');
 const haveCore = existsSync(join(repo, 'build', 'planc-core.wasm'));
+const haveScript = spawnSync('script', ['-qec', 'true', '/dev/null']).status === 0;
 const engines: [string, string[]][] = [['node', [process.execPath, bundleJs]], ['bin/planc', [binPlanc]]];
 const tmp = mkdtempSync(join(tmpdir(), 'planc-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -89,6 +90,27 @@ describe.skipIf(!existsSync(bundleJs) || !existsSync(binPlanc))('planc CLI', () 
         expect(lines.every((l) => /^(\/\S*|\(root\)): /.test(l))).toBe(true);
       });
 
+      it('answers state, kill, start and delete of a missing container with runc\'s text; delete --force succeeds', () => {
+        const root = join(tmp, `missing-${engine.replace('/', '_')}`);
+        for (const args of [['state', 'nope'], ['kill', 'nope', 'KILL'], ['start', 'nope'], ['delete', 'nope']]) {
+          const r = planc(['--root', root, ...args]);
+          expect([args[0], r.status, r.stdout]).toEqual([args[0], 1, '']);
+          expect(r.stderr).toMatch(/^time="[^"]+" level=error msg="container does not exist"\n$/);
+        }
+        const log = join(tmp, `missing-${engine.replace('/', '_')}.log`);
+        const j = planc(['--root', root, '--log', log, '--log-format', 'json', 'state', 'nope']);
+        expect(j.status).toBe(1);
+        expect(JSON.parse(readFileSync(log, 'utf8'))).toMatchObject({ level: 'error', msg: 'container does not exist' });
+        expect(planc(['--root', root, 'delete', '--force', 'nope']).status).toBe(0);
+        // on a terminal, logrus's short form (stderr is a pty under script(1))
+        if (haveScript) {
+          const t = spawnSync('script', ['-qec', [...cmd, '--root', root, 'state', 'nope'].join(' '), '/dev/null'], { encoding: 'utf8' });
+          expect(t.status).toBe(1);
+          expect(t.stdout).toMatch(/^ERRO\[\d{4}\] container does not exist\r?\n$/);
+        }
+        expect(planc(['--root', root, 'state', '../x']).stderr).toContain('invalid container ID format');
+      });
+
       it.skipIf(!haveCore)('refuses create of a terminal:true container without a console socket with runc\'s text, creating nothing', () => {
         const b = bundle(`tty-${engine.replace('/', '_')}`, (c) => { c.process.terminal = true; });
         const root = join(tmp, `root-${engine.replace('/', '_')}`);
@@ -110,6 +132,16 @@ describe.skipIf(!existsSync(bundleJs) || !existsSync(binPlanc))('planc CLI', () 
     const v2 = { cgroup: { v1: [], unified: '/sys/fs/cgroup', unified_controllers: ['cpu', 'memory', 'pids'] }, cpuset: { cpus: '0', mems: '0' }, proc_kcore: true };
     writeFileSync(facts, JSON.stringify(v2));
     expect(run(['plan', '-b', b, '--host-facts', facts])).not.toBe(here);
+  });
+
+  it('runs through a symlink to bin/planc, finding build/ next to the real file', () => {
+    const dir = join(tmp, 'linked-bin');
+    mkdirSync(dir);
+    symlinkSync(binPlanc, join(dir, 'planc'));
+    const r = spawnSync(join(dir, 'planc'), ['--version'], { cwd: tmp, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(spawnSync(binPlanc, ['--version'], { encoding: 'utf8' }).stdout);
+    if (haveCore) expect(r.stdout).toMatch(/wasm-core: sha256:/);
   });
 
   it.skipIf(!haveCore)('makes the same plan bytes on node and on bun', () => {

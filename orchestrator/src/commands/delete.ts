@@ -1,14 +1,13 @@
 // `planc delete`: kills a created (or, with --force, running) container, replays the plan's
 // teardown lane through the shim, and removes the state dir. Never plans anything anew.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { PlancError, warn } from '../errors.js';
 import { hookState, runHooks } from '../hooks.js';
 import type { Globals } from '../globals.js';
-import { decodePlan } from '../plan/decode.js';
+import { join } from '../posix-path.js';
 import { shimFailure, spawnShim } from '../shim.js';
 import { existingStateDir, readPlan, readState, removeStateDir, stateDir, validateId, withLockAsync, type State } from '../state.js';
 import { liveStatus, procStartTime } from '../status.js';
+import { sys } from '../sys.js';
 
 async function waitGone(pid: number, startTime: number | undefined): Promise<void> {
   for (let i = 0; i < 1000; i++) {
@@ -22,13 +21,14 @@ async function waitGone(pid: number, startTime: number | undefined): Promise<voi
 export async function deleteCommand(id: string, opts: { force?: boolean }, g: Globals): Promise<void> {
   validateId(id);
   // runc: `delete --force` of a container that does not exist is success
-  if (opts.force && !existsSync(stateDir(g.root, id))) return;
-  const dir = existingStateDir(g.root, id);
+  if (opts.force && !sys().exists(stateDir(g.root, id))) return;
   let s: State;
   try {
+    // inside the try: a parallel delete may remove state.json after the check above
+    const dir = existingStateDir(g.root, id);
     await withLockAsync(dir, async () => {
       // A delete that waited for this lock may find the container already gone.
-      if (!existsSync(join(dir, 'state.json'))) throw new PlancError('container does not exist');
+      if (!sys().exists(join(dir, 'state.json'))) throw new PlancError('container does not exist');
       s = readState(dir);
       await teardown(dir, id, s, opts, g);
     });
@@ -51,6 +51,6 @@ async function teardown(dir: string, id: string, s: State, opts: { force?: boole
   }
   const plan = readPlan(dir);
   const x = await spawnShim('teardown', plan, { planFile: join(dir, 'plan.bin') }).exit;
-  if (x.code !== 0) throw new PlancError(`teardown failed: ${shimFailure(x, decodePlan(plan))}`);
+  if (x.code !== 0) throw new PlancError(`teardown failed: ${shimFailure(x, (await import('../plan/decode.js')).decodePlan(plan))}`);
   removeStateDir(dir);
 }

@@ -3,11 +3,10 @@
 import { PlancError } from '../errors.js';
 import type { Globals } from '../globals.js';
 import { parseSignal } from '../signals.js';
-import { containerPids } from '../procs.js';
 import { existingStateDir, readPlan, readState } from '../state.js';
 import { liveStatus } from '../status.js';
 
-export function killCommand(id: string, signal: string | undefined, opts: { all?: boolean }, g: Globals): void {
+export async function killCommand(id: string, signal: string | undefined, opts: { all?: boolean }, g: Globals): Promise<void> {
   const dir = existingStateDir(g.root, id);
   const s = readState(dir);
   const sig = parseSignal(signal ?? 'SIGTERM');
@@ -21,6 +20,8 @@ export function killCommand(id: string, signal: string | undefined, opts: { all?
     }
     return;
   }
+  // the plan's decoder (and its op table) is loaded only for --all
+  const { containerPids } = await import('../procs.js');
   for (const pid of containerPids(readPlan(dir))) {
     try { process.kill(pid, sig); } catch { /* exited meanwhile */ }
   }

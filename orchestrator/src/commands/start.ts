@@ -1,12 +1,13 @@
 // `planc start`: releases a created container's init by opening its exec fifo for reading.
 // Never signals or re-plans; a container that is not `created` is refused with runc's text.
-import { join } from 'node:path';
+import { join } from '../posix-path.js';
 import { PlancError } from '../errors.js';
 import { hookState, runHooks } from '../hooks.js';
 import type { Globals } from '../globals.js';
 import { releaseInit } from '../lifecycle.js';
 import { existingStateDir, readState, withLockAsync, writeState } from '../state.js';
 import { liveStatus } from '../status.js';
+import { sys } from '../sys.js';
 
 export async function startCommand(id: string, g: Globals): Promise<void> {
   const dir = existingStateDir(g.root, id);
@@ -19,7 +20,7 @@ export async function startCommand(id: string, g: Globals): Promise<void> {
     if (status !== 'created') throw new PlancError('cannot start an already running container');
     if (!releaseInit(join(dir, 'exec.fifo'), st.pid)) throw new Error('container init closed the exec fifo without starting');
     // the fifo goes once init has passed it, so the next status read says running
-    process.getBuiltinModule('node:fs').rmSync(join(dir, 'exec.fifo'), { force: true });
+    sys().rmTree(join(dir, 'exec.fifo'));
     writeState(dir, { ...st, status: 'running' });
     return st;
   });

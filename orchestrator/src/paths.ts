@@ -4,9 +4,13 @@ import { dirname, join } from './posix-path.js';
 import { sys } from './sys.js';
 
 // The repo root: the nearest ancestor of this file holding package.json (bin/planc, build/planc.js
-// and orchestrator/src/*.ts all sit below it).
+// and orchestrator/src/*.ts all sit below it). In the executable Bun compiles (build/planc-bun) the
+// code lives in Bun's embedded file system (/$bunfs/...): there the file is the executable itself.
 // import.meta.url is always a file: URL here; decoding it by hand avoids loading node:url.
-const selfPath = (): string => sys().realpath(decodeURIComponent(new URL(import.meta.url).pathname));
+const selfPath = (): string => {
+  const p = decodeURIComponent(new URL(import.meta.url).pathname);
+  return sys().realpath(p.startsWith('/$bunfs/') ? process.execPath : p);
+};
 
 export function installRoot(): string {
   const self = selfPath();

@@ -201,6 +201,14 @@ echo "== components" >&2
 comp=(-N --warmup "$warmup" --runs "$runs" --export-json "$work/hf-components.json")
 comp+=(-n "bun: empty script" "$bun -e 0")
 comp+=(-n "node: empty script" "node -e 0")
+# the floor of bin/planc, an executable compiled by bun with bytecode: nothing, and node:fs plus one read
+echo '' > "$work/empty.js"
+echo 'import { readFileSync } from "node:fs"; readFileSync("/proc/self/stat");' > "$work/fsread.js"
+for f in empty fsread; do
+  "$bun" build --compile --bytecode --format=esm "$work/$f.js" --outfile "$work/$f-exe" >/dev/null 2>&1 || true
+done
+[ -x "$work/empty-exe" ] && comp+=(-n "bun compiled: empty script" "$work/empty-exe")
+[ -x "$work/fsread-exe" ] && comp+=(-n "bun compiled: node:fs, read one file" "$work/fsread-exe")
 comp+=(-n "planc --version (bun)" "$planc --version")
 comp+=(-n "planc state (bun)" "$(rt_cmd planc "state no-such-$tag")")
 comp+=(-n "planc plan -b (bun)" "$planc plan -b $work/planc/true --id comp-$tag")

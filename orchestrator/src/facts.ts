@@ -8,7 +8,8 @@ export interface HostFacts {
   cgroup: { v1: CgroupV1Hierarchy[]; unified: string | null; unified_controllers: string[] };
   cpuset: { cpus: string; mems: string };
   proc_kcore: boolean;
-  /** clone3 can place a child in a cgroup2 directory (CLONE_INTO_CGROUP, Linux >= 5.7) */
+  /** clone3 can place a child in a cgroup2 directory: Linux >= 5.7, and planc not itself confined
+   * by a seccomp filter (container engines' default profiles answer clone3 with ENOSYS) */
   clone_into_cgroup: boolean;
 }
 
@@ -62,6 +63,12 @@ export function kernelAtLeast(release: string, major: number, minor: number): bo
   return a > major || (a === major && b >= minor);
 }
 
+/** Whether a /proc/<pid>/status text says the process runs under a seccomp filter (or strict mode). */
+export function underSeccomp(status: string): boolean {
+  const m = /^Seccomp:\s*(\d+)/m.exec(status);
+  return m !== null && m[1] !== '0';
+}
+
 function readTrim(path: string): string | null {
   try { return sys().readText(path).trim(); } catch { return null; }
 }
@@ -88,6 +95,7 @@ export function gatherHostFacts(): HostFacts {
     };
   }
   facts.proc_kcore = sys().exists('/proc/kcore');
-  facts.clone_into_cgroup = kernelAtLeast(readTrim('/proc/sys/kernel/osrelease') ?? '', 5, 7);
+  facts.clone_into_cgroup = kernelAtLeast(readTrim('/proc/sys/kernel/osrelease') ?? '', 5, 7)
+    && !underSeccomp(readTrim('/proc/self/status') ?? 'Seccomp: 1');
   return facts;
 }

@@ -1,6 +1,7 @@
 // Pins host-facts parsing against mountinfo samples: v1 hierarchies, named ones, cgroup2, escapes, duplicates.
 import { describe, expect, it } from 'vitest';
-import { gatherHostFacts, kernelAtLeast, parseMountinfo } from '../src/facts.js';
+import { readFileSync } from 'node:fs';
+import { gatherHostFacts, kernelAtLeast, parseMountinfo, underSeccomp } from '../src/facts.js';
 
 const SAMPLE = [
   '24 30 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw',
@@ -53,5 +54,18 @@ describe('gatherHostFacts', () => {
     expect(kernelAtLeast('4.19.0', 5, 7)).toBe(false);
     expect(kernelAtLeast('', 5, 7)).toBe(false);
     expect(kernelAtLeast('garbage', 5, 7)).toBe(false);
+  });
+
+  it('does not plan clone3 for a planc that a seccomp filter confines (it may answer ENOSYS)', () => {
+    expect(underSeccomp('Name:\tplanc\nSeccomp:\t0\nSeccomp_filters:\t0\n')).toBe(false);
+    expect(underSeccomp('Name:\tplanc\nSeccomp:\t2\nSeccomp_filters:\t1\n')).toBe(true);
+    expect(underSeccomp('Seccomp:\t1\n')).toBe(true);
+    expect(underSeccomp('Name:\tplanc\n')).toBe(false); // a kernel without seccomp has no such line
+  });
+
+  it('plans clone3 into the cgroup on this host exactly when the kernel has it and planc is not confined', () => {
+    const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8');
+    const status = readFileSync('/proc/self/status', 'utf8');
+    expect(gatherHostFacts().clone_into_cgroup).toBe(kernelAtLeast(release, 5, 7) && !underSeccomp(status));
   });
 });

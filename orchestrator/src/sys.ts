@@ -2,8 +2,8 @@
 // import of node:fs costs every Bun invocation ~3 ms, whether or not it touches a file. Errors are
 // node:fs's own (code, errno, syscall, path). Never does anything but the one call asked for: no
 // retries, no creation of missing parents.
-// (libc through bun:ffi was measured in its place: about 1.5 ms less for state and kill, under the
-// 2 ms that would pay for a second implementation; see bench/where-time-goes.md.)
+// (libc through bun:ffi was measured in its place: about 1.5 ms less for state and kill from
+// build/planc.js, and slower than node:fs in the compiled bin/planc; see bench/where-time-goes.md.)
 
 /** open(2) flags, as node:fs's constants give them. */
 export interface OpenFlags {

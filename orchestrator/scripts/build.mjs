@@ -1,7 +1,7 @@
 // Builds the CLI: generates the op table, bundles orchestrator/src/cli.ts into build/planc.js plus
 // the chunks it imports (build/planc-chunks/), and makes bin/planc: with Bun, a link to build/planc-bun,
-// those files compiled by Bun into one executable with their bytecode; else a node shebang in front
-// of build/planc.js. Never touches build/ artifacts of other parts.
+// those files compiled by Bun into one executable with their bytecode; else a node script importing
+// build/planc.js. Never touches build/ artifacts of other parts.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -157,13 +157,17 @@ let how;
 // container took 11.1 ms from build/planc.js and 7.1 ms from the executable (medians of 40,
 // alternated). ESM bytecode needs --compile, which bundles the chunks in and copies the bun
 // binary (about 110 MB). Node keeps running build/planc.js.
-if (bun.startsWith('/') && !process.env.PLANC_NO_COMPILE) {
-  execFileSync(bun, ['build', '--compile', '--bytecode', '--format=esm', out, '--outfile', exe], { stdio: ['ignore', 'ignore', 'inherit'] });
+// SECURITY: the runtime runs as root in the caller's working directory (containerd runs it in the
+// bundle): it must not read bunfig.toml (whose `preload` runs code) or .env files (PLANC_SHIM would
+// pick the binary it runs as root) from there. Not reading them also saves ~1.3 ms a start.
+if (bun.startsWith('/')) {
+  execFileSync(bun, ['build', '--compile', '--bytecode', '--format=esm', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
+    '--no-compile-autoload-tsconfig', '--no-compile-autoload-package-json', out, '--outfile', exe], { stdio: ['ignore', 'ignore', 'inherit'] });
   symlinkSync(relative(dirname(bin), exe), bin);
   how = `-> ${relative(repo, exe)} (bun ${execFileSync(bun, ['--version']).toString().trim()}, compiled with bytecode)`;
 } else {
-  // bin/planc is only a shebang in front of build/planc.js: the chunks resolve relative to that file.
-  writeFileSync(bin, `#!${bun}\n// @bun\nimport '../build/planc.js';\n`);
+  // without Bun: node, which reads no configuration from the working directory
+  writeFileSync(bin, `#!${bun}\nimport '../build/planc.js';\n`);
   chmodSync(bin, 0o755);
   how = `via #!${bun}`;
 }

@@ -32,6 +32,22 @@ describe.skipIf(!existsSync(bundleJs) || !existsSync(binPlanc))('planc CLI', () 
     const planc = (args: string[], cwd = tmp) => spawnSync(cmd[0]!, [...cmd.slice(1), ...args], { cwd, encoding: 'utf8', env: { ...process.env } });
 
     describe(engine, () => {
+      // SECURITY: run as root in the caller's directory (containerd: the bundle), the runtime must
+      // not take code or settings from files there (Bun reads bunfig.toml and .env by default)
+      it.skipIf(!haveCore)('takes no configuration from its working directory: no bunfig.toml preload, no .env', () => {
+        const trap = join(tmp, `cwd-trap-${engine.replace('/', '-')}`);
+        mkdirSync(trap, { recursive: true });
+        const marker = join(trap, 'preloaded');
+        writeFileSync(join(trap, 'bunfig.toml'), 'preload = ["./preload.js"]\n');
+        writeFileSync(join(trap, 'preload.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+        writeFileSync(join(trap, '.env'), `PLANC_CORE_WASM=${join(trap, 'missing.wasm')}\nPLANC_SHIM=${join(trap, 'missing-shim')}\n`);
+        const r = planc(['plan', '-b', bundle('cwd-trap')], trap);
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(r.stdout).toMatch(/^digest: sha256:/m);
+        expect(existsSync(marker)).toBe(false);
+      });
+
       it('prints runc\'s version block plus the wasm-core digest', () => {
         const r = planc(['--version']);
         expect(r.status).toBe(0);

@@ -205,7 +205,8 @@ comp+=(-n "node: empty script" "node -e 0")
 echo '' > "$work/empty.js"
 echo 'import { readFileSync } from "node:fs"; readFileSync("/proc/self/stat");' > "$work/fsread.js"
 for f in empty fsread; do
-  "$bun" build --compile --bytecode --format=esm "$work/$f.js" --outfile "$work/$f-exe" >/dev/null 2>&1 || true
+  "$bun" build --compile --bytecode --format=esm --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
+    "$work/$f.js" --outfile "$work/$f-exe" >/dev/null 2>&1 || true
 done
 [ -x "$work/empty-exe" ] && comp+=(-n "bun compiled: empty script" "$work/empty-exe")
 [ -x "$work/fsread-exe" ] && comp+=(-n "bun compiled: node:fs, read one file" "$work/fsread-exe")

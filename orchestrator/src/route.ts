@@ -20,6 +20,10 @@ const FAST_CREATE_NEGATED: Record<string, string> = { 'no-pivot': 'pivot', 'no-n
 const FAST_RUN_BOOL: Record<string, string> = { detach: 'detach', keep: 'keep' };
 const FAST_RUN_NEGATED: Record<string, string> = { ...FAST_CREATE_NEGATED, 'no-subreaper': 'subreaper' };
 
+/** The long flags one parse knows: booleans, negations (`--no-x` sets `x` false) and flags with a value. */
+interface FlagTables { bools: Record<string, string>; negated: Record<string, string>; values: Record<string, string> }
+const GLOBAL_FLAGS: FlagTables = { bools: FAST_GLOBAL_BOOL, negated: {}, values: FAST_GLOBAL_VALUE };
+
 const own = (rec: Record<string, string>, name: string): string | undefined => (Object.hasOwn(rec, name) ? rec[name] : undefined);
 
 /**
@@ -31,66 +35,60 @@ const own = (rec: Record<string, string>, name: string): string | undefined => (
  */
 export function fastRoute(args: readonly string[]): { opts: Record<string, unknown>; run: (g: Globals) => Promise<number> } | null {
   const opts: Record<string, unknown> = { logFormat: 'text', rootless: 'auto' };
-  // a flag's value, in `--x=v` or `--x v` form; null when the next token is not plainly a value
-  const valueOf = (tok: string, eq: number, i: number): string | null => {
-    if (eq >= 0) return tok.slice(eq + 1);
-    const v = args[i + 1];
-    return v === undefined || v.startsWith('-') ? null : v;
-  };
-  let i = 0;
-  for (; i < args.length && args[i]!.startsWith('--'); i++) {
-    const tok = args[i]!;
+  // Reads the long flag `tok` (at args[i]) into `into`: a boolean (`--x`), a negated one (`--no-x`) or
+  // a value (`--x=v` or `--x v`). Returns the tokens it took, 0 for a flag it does not know or a value
+  // that is not plainly one.
+  const readFlag = (tok: string, i: number, t: FlagTables, into: Record<string, unknown>): number => {
     const eq = tok.indexOf('=');
     const name = tok.slice(2, eq >= 0 ? eq : undefined);
-    const flag = own(FAST_GLOBAL_BOOL, name);
-    if (flag !== undefined && eq < 0) { opts[flag] = true; continue; }
-    const key = own(FAST_GLOBAL_VALUE, name);
-    if (key === undefined) return null;
-    const v = valueOf(tok, eq, i);
-    if (v === null) return null;
-    opts[key] = v;
-    if (eq < 0) i++;
+    if (eq < 0) {
+      const flag = own(t.bools, name);
+      if (flag !== undefined) { into[flag] = true; return 1; }
+      const off = own(t.negated, name);
+      if (off !== undefined) { into[off] = false; return 1; }
+    }
+    const key = own(t.values, name);
+    if (key === undefined) return 0;
+    if (eq >= 0) { into[key] = tok.slice(eq + 1); return 1; }
+    const v = args[i + 1];
+    if (v === undefined || v.startsWith('-')) return 0;
+    into[key] = v;
+    return 2;
+  };
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith('--')) {
+    const took = readFlag(args[i]!, i, GLOBAL_FLAGS, opts);
+    if (!took) return null;
+    i += took;
   }
   const cmd = args[i++];
   const pos: string[] = [];
   const o: Record<string, unknown> = {};
-  let values: Record<string, string> = {};
-  let bools: Record<string, string> = {};
-  let negated: Record<string, string> = {};
+  let t: FlagTables = { bools: {}, negated: {}, values: {} };
   let maxPos = 1;
   switch (cmd) {
     case 'create':
-      values = FAST_CREATE_VALUE; negated = FAST_CREATE_NEGATED;
+      t = { bools: {}, negated: FAST_CREATE_NEGATED, values: FAST_CREATE_VALUE };
       Object.assign(o, { bundle: '.', pivot: true, newKeyring: true, preserveFds: '0' });
       break;
     case 'run':
-      values = FAST_CREATE_VALUE; negated = FAST_RUN_NEGATED; bools = FAST_RUN_BOOL;
+      t = { bools: FAST_RUN_BOOL, negated: FAST_RUN_NEGATED, values: FAST_CREATE_VALUE };
       Object.assign(o, { bundle: '.', pivot: true, newKeyring: true, preserveFds: '0', subreaper: true });
       break;
-    case 'kill': bools = { all: 'all' }; maxPos = 2; break;
-    case 'delete': bools = { force: 'force' }; break;
+    case 'kill': t.bools = { all: 'all' }; maxPos = 2; break;
+    case 'delete': t.bools = { force: 'force' }; break;
     case 'start': case 'state': break;
     default: return null;
   }
   const short: Record<string, string> = cmd === 'create' ? { '-b': '--bundle' } : cmd === 'run' ? { '-b': '--bundle', '-d': '--detach' }
     : cmd === 'kill' ? { '-a': '--all' } : cmd === 'delete' ? { '-f': '--force' } : {};
-  for (; i < args.length; i++) {
+  while (i < args.length) {
     const raw = args[i]!;
-    if (!raw.startsWith('-')) { pos.push(raw); continue; }
+    if (!raw.startsWith('-')) { pos.push(raw); i++; continue; }
     const tok = own(short, raw) ?? raw;
-    if (!tok.startsWith('--')) return null;
-    const eq = tok.indexOf('=');
-    const name = tok.slice(2, eq >= 0 ? eq : undefined);
-    const flag = eq < 0 ? own(bools, name) : undefined;
-    if (flag !== undefined) { o[flag] = true; continue; }
-    const off = eq < 0 ? own(negated, name) : undefined;
-    if (off !== undefined) { o[off] = false; continue; }
-    const key = own(values, name);
-    if (key === undefined) return null;
-    const v = valueOf(tok, eq, i);
-    if (v === null) return null;
-    o[key] = v;
-    if (eq < 0) i++;
+    const took = tok.startsWith('--') ? readFlag(tok, i, t, o) : 0;
+    if (!took) return null;
+    i += took;
   }
   if (pos.length < 1 || pos.length > maxPos) return null;
   const id = pos[0]!;

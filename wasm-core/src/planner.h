@@ -96,6 +96,8 @@ typedef struct {
     bool present; const char *why;
     uint32_t default_action, flags;
     sc_rule *rules; uint32_t nrules;
+    bool notify;                          /* some rule (or the default) is SCMP_ACT_NOTIFY */
+    const char *listener_path, *listener_metadata, *why_listener;   /* NULL when not given */
     const uint8_t *bpf; size_t bpf_len;   /* compiled once validation passed */
 } seccomp_spec;
 

@@ -8,6 +8,7 @@
 #define RET_KILL_THREAD  0x00000000u
 #define RET_TRAP         0x00030000u
 #define RET_ERRNO        0x00050000u
+#define RET_USER_NOTIF   0x7fc00000u
 #define RET_TRACE        0x7ff00000u
 #define RET_LOG          0x7ffc0000u
 #define RET_ALLOW        0x7fff0000u
@@ -57,7 +58,7 @@ static bool read_action(planner *p, const jv *obj, const char *key, const char *
     else if (!strcmp(name, "SCMP_ACT_TRAP")) *out = RET_TRAP;
     else if (!strcmp(name, "SCMP_ACT_TRACE")) *out = RET_TRACE | (uint32_t)ret;
     else if (!strcmp(name, "SCMP_ACT_LOG")) *out = RET_LOG;
-    else if (!strcmp(name, "SCMP_ACT_NOTIFY")) { err_at(p, v, R_UNSUPPORTED, "SCMP_ACT_NOTIFY (a seccomp listener) is not planned yet"); return false; }
+    else if (!strcmp(name, "SCMP_ACT_NOTIFY")) { *out = RET_USER_NOTIF; p->s.seccomp.notify = true; }
     else { err_at(p, v, R_SECCOMP, arena_printf(&p->a, "unknown seccomp action \"%s\"", name)); return false; }
     return true;
 }
@@ -118,8 +119,9 @@ void spec_read_seccomp(planner *p, const jv *lx) {
         if (k == sizeof filter_flags / sizeof filter_flags[0]) err_at(p, flags->items[i], R_SECCOMP, arena_printf(&p->a, "unknown seccomp flag \"%s\"", f));
         else sc->flags |= filter_flags[k].flag;
     }
-    const char *lp;
-    if (get_str(p, o, "listenerPath", &lp) && *lp) err_at(p, json_get(o, "listenerPath"), R_UNSUPPORTED, "a seccomp listener is not planned yet");
+    const char *lp, *lm;
+    if (get_str(p, o, "listenerPath", &lp) && *lp) { sc->listener_path = lp; sc->why_listener = ptr_of(p, json_get(o, "listenerPath")); }
+    if (get_str(p, o, "listenerMetadata", &lm) && *lm) sc->listener_metadata = lm;
 
     const jv *calls = get_arr(p, o, "syscalls");
     if (!calls) return;
@@ -155,6 +157,9 @@ void spec_read_seccomp(planner *p, const jv *lx) {
             r->nr = (uint32_t)nr; r->action = action; r->args = args; r->nargs = nargs; r->or_args = or_args;
         }
     }
+    /* the listener (its fd sent to listenerPath) is planned in plan.c; until then, refused */
+    if (sc->notify || sc->listener_path)
+        err_at(p, sc->listener_path ? json_get(o, "listenerPath") : o, R_UNSUPPORTED, "a seccomp listener (SCMP_ACT_NOTIFY, listenerPath) is not planned yet");
     if (p->nerrs) return;
     sc->bpf = seccomp_compile(p, &sc->bpf_len);
     if (!sc->bpf) err_at(p, o, R_SECCOMP, "the seccomp filter does not fit in the kernel's 4096 instructions");

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include "shim.h"
 
@@ -16,6 +17,8 @@
 #undef FLAG_src_kind
 #undef FLAG_path_flags
 #undef FLAG_nstype
+#undef FLAG_sched_policy
+#undef FLAG_personality
 #define SAME(n, v) _Static_assert((long long)(n) == (long long)(v), "flags.def disagrees with libc: " #v);
 #define FLAG_mount_flags(n, v) SAME(n, v)
 #define FLAG_clone_flags(n, v) SAME(n, v)
@@ -26,6 +29,8 @@
 #define FLAG_caller_sync(n, v)
 #define FLAG_src_kind(n, v)
 #define FLAG_path_flags(n, v)
+#define FLAG_sched_policy(n, v) SAME(n, v)
+#define FLAG_personality(n, v) SAME(n, v)
 /* nstype names are planc's; each must equal the clone flag of the same namespace */
 #define FLAG_nstype(n, v) SAME(n##_is, v)
 enum {

@@ -20,6 +20,13 @@
 #define FLAG_caps(n, v)
 #define FLAG_rlimit(n, v)
 #define FLAG_signal(n, v)
+#define FLAG_sched_policy(n, v)
+#define FLAG_sched_flags(n, v)
+#define FLAG_ioprio_which(n, v)
+#define FLAG_ioprio_class(n, v)
+#define FLAG_personality(n, v)
+#define FLAG_mpol_mode(n, v)
+#define FLAG_mpol_flags(n, v)
 enum planc_flag {
 #include "../../wasm-core/flags.def"
 };

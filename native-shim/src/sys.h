@@ -29,6 +29,16 @@ struct prlimit_val { uint64_t cur, max; };
 struct sock_fprog_raw { unsigned short len; const void *filter; };
 #define SECCOMP_SET_MODE_FILTER 1
 
+struct sched_attr_v1 {       /* sched_setattr(2), SCHED_ATTR_SIZE_VER1 (with the util clamps) */
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+	uint32_t util_min, util_max;
+};
+#define ID_MASK_WORDS 16     /* a CPU or node mask of 1024 bits, the planner's largest id + 1 */
+
 #define PROC_SUPER_MAGIC 0x9fa0
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47

@@ -33,14 +33,14 @@ static void plan_host(planner *p) {
             op_setns(p, F_LANE_HOST, s->ns[i].why, s->ns[i].path, F_NS_NEWPID);
     /* ORDER: a new cgroup namespace is not made by clone: its root would be the caller's
      * cgroup. The child unshares it once it has moved itself into its own cgroups
-     * (plan_container). */
+     * (plan_container). Nor is a new time namespace: clone(2) cannot make one (plan_timens). */
     uint64_t flags = 0;
     for (uint32_t i = 0; i < s->nns; i++)
-        if (!*s->ns[i].path && s->ns[i].flag != F_CLONE_NEWCGROUP) flags |= s->ns[i].flag;
+        if (!*s->ns[i].path && !(s->ns[i].flag & (F_CLONE_NEWCGROUP | F_CLONE_NEWTIME))) flags |= s->ns[i].flag;
     /* ORDER: P listens before clone, so the socket exists before C connects to it */
     if (s->terminal && p->ctx.console_proxy)
         op_console_listen(p, arena_printf(&p->a, "%s option:console-proxy", s->why_terminal), p->ctx.console_proxy);
-    const char *why = join_whys(p, F_CLONE_NEWCGROUP, false);
+    const char *why = join_whys(p, F_CLONE_NEWCGROUP | F_CLONE_NEWTIME, false);
     plan_clone(p, *why ? why : "default:clone", flags);
     /* ORDER: the id maps are written once C exists and before it may run: until then it has
      * no uid in its namespace. setgroups stays "allow": P is root on the host, so the map
@@ -130,6 +130,7 @@ static void plan_container(planner *p) {
     /* ORDER: the namespace's root is the cgroup C is in when it unshares: the container's */
     for (uint32_t i = 0; i < s->nns; i++)
         if (!*s->ns[i].path && s->ns[i].flag == F_CLONE_NEWCGROUP) op_unshare(p, s->ns[i].why, F_CLONE_NEWCGROUP);
+    plan_timens(p);
     /* ORDER: the fifo lives in the host's state dir: it is opened while C still has the
      * caller's credentials and view, before any id change, namespace join or pivot_root */
     op_exec_fifo_open(p, "default:exec-fifo", arena_printf(&p->a, "%s/exec.fifo", p->ctx.state_dir));
@@ -181,6 +182,7 @@ static void plan_close_fds(planner *p) {
 void plan_creds(planner *p) {
     const spec *s = &p->s;
     if (s->no_new_privs) op_set_no_new_privs(p, s->why_nnp);
+    plan_proc_attrs(p);
     /* ORDER: without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes in
      * before the capabilities are dropped (runc does the same) */
     if (s->seccomp.present && !s->no_new_privs)

@@ -15,6 +15,7 @@ static const char *ns_file(uint32_t flag) {
     case F_CLONE_NEWUTS: return "uts";
     case F_CLONE_NEWUSER: return "user";
     case F_CLONE_NEWCGROUP: return "cgroup";
+    case F_CLONE_NEWTIME: return "time";
     default: return "?";
     }
 }
@@ -39,6 +40,7 @@ void plan_exec(planner *p) {
     /* ORDER: foreground `exec -t`: P listens before clone, so the socket exists before C connects */
     if (s->terminal && p->ctx.console_proxy)
         op_console_listen(p, arena_printf(&p->a, "%s option:console-proxy", s->why_terminal), p->ctx.console_proxy);
+    plan_exec_affinity(p, false);
     plan_clone(p, "default:clone", 0);
     op_sync_signal(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_MAY_RUN);
     op_sync_wait(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_READY);
@@ -47,10 +49,11 @@ void plan_exec(planner *p) {
     /* ORDER: C moves itself into the container's cgroups before it joins any namespace, while
      * the host's cgroup paths resolve */
     plan_cgroups_join(p);
+    plan_exec_affinity(p, true);
     plan_console_connect(p);
     /* ORDER: every /proc/<pid>/ns path is opened in the host's mount namespace; once the
      * container's is joined, /proc would be the container's, so mnt comes last */
-    static const uint32_t order[] = { F_CLONE_NEWUSER, F_CLONE_NEWIPC, F_CLONE_NEWUTS, F_CLONE_NEWNET, F_CLONE_NEWCGROUP, F_CLONE_NEWNS };
+    static const uint32_t order[] = { F_CLONE_NEWUSER, F_CLONE_NEWIPC, F_CLONE_NEWUTS, F_CLONE_NEWNET, F_CLONE_NEWCGROUP, F_CLONE_NEWTIME, F_CLONE_NEWNS };
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) join(p, F_LANE_CONTAINER, order[i]);
     for (uint32_t i = 0; i < s->nrlimits; i++)
         op_setrlimit(p, s->rlimits[i].why, s->rlimits[i].resource, s->rlimits[i].soft, s->rlimits[i].hard);

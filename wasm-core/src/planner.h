@@ -101,6 +101,18 @@ typedef struct {
     const uint8_t *bpf; size_t bpf_len;   /* compiled once validation passed */
 } seccomp_spec;
 
+/* process.scheduler, ioPriority, execCPUAffinity; linux.personality, memoryPolicy, timeOffsets
+ * (spec_sched.c). For exec, the container's values unless process.json gives its own. */
+typedef struct {
+    bool has_sched; uint32_t sched_policy; uint64_t sched_flags; int32_t sched_nice;
+    uint32_t sched_priority; uint64_t sched_runtime, sched_deadline, sched_period; const char *why_sched;
+    bool has_ioprio; uint32_t ioprio_class, ioprio_data; const char *why_ioprio;
+    u32vec cpus_initial, cpus_final; const char *why_cpus_initial, *why_cpus_final;   /* n == 0: not given */
+    bool has_persona; uint32_t persona; const char *why_persona;
+    bool has_mpol; uint32_t mpol_mode, mpol_flags; u32vec mpol_nodes; const char *why_mpol;
+    const char *timens_offsets, *why_timens_offsets;   /* "<clock> <secs> <nanosecs>\n"…, NULL: none */
+} proc_attrs;
+
 typedef struct {
     /* process */
     strvec args, env; const char *cwd;
@@ -144,6 +156,7 @@ typedef struct {
     const char *why_mem_limit, *why_mem_res, *why_mem_swap, *why_pids, *why_shares, *why_quota,
                *why_period, *why_cpus, *why_mems;
     bool has_blkio_weight; uint64_t blkio_weight; const char *why_blkio_weight;
+    proc_attrs pa;
 } spec;
 
 typedef struct planner {
@@ -193,6 +206,14 @@ void spec_read_process_obj(planner *p, const jv *proc);
 void spec_read_resources_obj(planner *p, const jv *res, bool for_update);
 void spec_read_hooks(planner *p, const jv *root);
 void context_read(planner *p, const jv *root);
+
+/* spec_sched.c / plan_process.c: process attributes */
+void spec_read_proc_attrs(planner *p, const jv *proc);       /* process.scheduler, ioPriority, execCPUAffinity */
+void spec_read_linux_attrs(planner *p, const jv *lx);        /* linux.personality, memoryPolicy, timeOffsets */
+void spec_read_container_attrs(planner *p, const jv *cfg);   /* exec: the running container's values */
+void plan_proc_attrs(planner *p);       /* C, after no_new_privs: sched_setattr, ioprio_set, personality, set_mempolicy */
+void plan_timens(planner *p);           /* C, create: a new time namespace, its offsets, then entering it */
+void plan_exec_affinity(planner *p, bool final);   /* exec: initial (P, before clone) or final (C, after its cgroup joins) */
 
 /* emit.c: emit(p, OP_X, lane, why, args...) with args typed per the op's signature:
  * u → uint32_t, U → uint64_t, i → int32_t, s → const char *, S → const strvec *,

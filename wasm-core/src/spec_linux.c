@@ -452,8 +452,7 @@ static void read_linux(planner *p, const jv *root) {
     read_sysctl(p, lx);
     spec_read_seccomp(p, lx);
     unsupported_if_present(p, lx, "intelRdt", "linux.intelRdt");
-    unsupported_if_present(p, lx, "personality", "linux.personality");
-    unsupported_if_present(p, lx, "timeOffsets", "linux.timeOffsets");
+    spec_read_linux_attrs(p, lx);
 }
 
 void spec_read(planner *p, const jv *root) {
@@ -532,6 +531,7 @@ void spec_read_container(planner *p, const jv *cfg, bool for_exec) {
     if (proc && get_i64(p, proc, "oomScoreAdj", &oom) && oom >= -1000 && oom <= 1000) {
         s->has_oom = true; s->oom = oom; s->why_oom = rebase(p, ptr_of(p, json_get(proc, "oomScoreAdj")));
     }
+    spec_read_container_attrs(p, cfg);
     /* SECURITY: without the container's mount namespace the process would run on the host's files */
     if (!has_ns(p, F_CLONE_NEWNS))
         err_at(p, lx ? lx : cfg, R_CONTEXT, "the container's config has no mount namespace to join");

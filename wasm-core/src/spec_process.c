@@ -216,6 +216,5 @@ void spec_read_process_obj(planner *p, const jv *proc) {
         if (oom < -1000 || oom > 1000) err_at(p, ov, R_OOM_SCORE_ADJ, arena_printf(&p->a, "oomScoreAdj %lld is out of range (-1000..1000)", (long long)oom));
         else { s->has_oom = true; s->oom = oom; s->why_oom = ptr_of(p, ov); }
     }
-    if (get_obj(p, proc, "scheduler")) err_at(p, json_get(proc, "scheduler"), R_UNSUPPORTED, "scheduler is not planned yet");
-    if (get_obj(p, proc, "ioPriority")) err_at(p, json_get(proc, "ioPriority"), R_UNSUPPORTED, "ioPriority is not planned yet");
+    spec_read_proc_attrs(p, proc);
 }

@@ -26,7 +26,7 @@ int rlimit_lookup(const char *name) { return flag_lookup("rlimit", name); }
 static const struct { const char *name; uint32_t flag; } namespaces[] = {
     { "pid", F_CLONE_NEWPID }, { "network", F_CLONE_NEWNET }, { "mount", F_CLONE_NEWNS },
     { "ipc", F_CLONE_NEWIPC }, { "uts", F_CLONE_NEWUTS }, { "user", F_CLONE_NEWUSER },
-    { "cgroup", F_CLONE_NEWCGROUP },
+    { "cgroup", F_CLONE_NEWCGROUP }, { "time", F_CLONE_NEWTIME },
 };
 
 uint32_t ns_lookup(const char *name, bool *known) {

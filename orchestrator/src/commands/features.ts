@@ -11,7 +11,12 @@ const MOUNT_OPTIONS = [
   'nostrictatime', 'nosuid', 'nosymfollow', 'private', 'rbind', 'relatime', 'remount', 'ro', 'rprivate', 'rshared',
   'rslave', 'runbindable', 'rw', 'shared', 'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync', 'unbindable',
 ];
-const NAMESPACES = ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'];
+const NAMESPACES = ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'];
+// Process attributes the planner plans (wasm-core/src/spec_sched.c) that the features schema has
+// no field for; memoryPolicy has one (linux.memoryPolicy), from flags.def's tables.
+const PROCESS_ATTRS = ['dev.planc.process.scheduler', 'dev.planc.process.ioPriority', 'dev.planc.process.execCPUAffinity',
+  'dev.planc.linux.personality', 'dev.planc.linux.timeOffsets'];
+const names = (table: string) => (FLAGS[table]?.entries ?? []).map(([n]) => n).sort();
 // SCMP_ACT_NOTIFY needs a seccomp listener, which the planner refuses.
 const SECCOMP_ACTIONS = ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP'];
 const SECCOMP_OPERATORS = ['SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE'];
@@ -35,8 +40,12 @@ export function featuresDocument(hooks: string[]): Record<string, unknown> {
       seccomp: { enabled: true, actions: SECCOMP_ACTIONS, operators: SECCOMP_OPERATORS, archs: SECCOMP_ARCHS },
       apparmor: { enabled: false },
       selinux: { enabled: false },
+      memoryPolicy: { modes: names('mpol_mode'), flags: names('mpol_flags') },
     },
-    annotations: { 'org.opencontainers.runc.checkpoint.enabled': 'false', 'dev.planc.plan.pinning': 'true' },
+    annotations: {
+      'org.opencontainers.runc.checkpoint.enabled': 'false', 'dev.planc.plan.pinning': 'true',
+      ...Object.fromEntries(PROCESS_ATTRS.map((k) => [k, 'true'])),
+    },
   };
 }
 

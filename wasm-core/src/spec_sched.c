@@ -200,8 +200,8 @@ static void read_ioprio(planner *p, const jv *proc) {
     bool ok = true;
     if (cv && cv->type != JV_STR && cv->type != JV_NULL) ok = false;
     else if (!LOOKUP(ioprio_classes, cls, &c)) {
-        const char *msg = arena_printf(&p->a, "invalid ioPriority.Class: \"%s\"", cls);
-        if (cv) err_at(p, cv, R_IO_PRIORITY, msg); else err_missing(p, io, "class", R_IO_PRIORITY, msg);
+        if (cv) err_at(p, cv, R_IO_PRIORITY, arena_printf(&p->a, "invalid ioPriority.Class: \"%s\"", cls));
+        else err_missing(p, io, "class", R_IO_PRIORITY, "ioPriority.class is required (IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE)");
         ok = false;
     }
     int64_t prio = 0;
@@ -246,8 +246,8 @@ static void read_personality(planner *p, const jv *lx) {
     bool ok = true;
     if (dv && dv->type != JV_STR && dv->type != JV_NULL) ok = false;
     else if (!LOOKUP(personalities, dom, &v)) {
-        const char *msg = arena_printf(&p->a, "invalid personality domain \"%s\" (LINUX or LINUX32)", dom);
-        if (dv) err_at(p, dv, R_PERSONALITY, msg); else err_missing(p, pe, "domain", R_PERSONALITY, msg);
+        if (dv) err_at(p, dv, R_PERSONALITY, arena_printf(&p->a, "invalid personality domain \"%s\" (LINUX or LINUX32)", dom));
+        else err_missing(p, pe, "domain", R_PERSONALITY, "personality.domain is required (LINUX or LINUX32)");
         ok = false;
     }
     /* runc warns and ignores flags; a plan never silently drops a field, so they are refused */
@@ -268,8 +268,8 @@ static void read_mempolicy(planner *p, const jv *lx) {
     bool ok = true;
     if (mv && mv->type != JV_STR && mv->type != JV_NULL) ok = false;
     else if (!LOOKUP(mpol_modes, mode, &m)) {
-        const char *msg = arena_printf(&p->a, "invalid memory policy mode \"%s\"", mode);
-        if (mv) err_at(p, mv, R_MEMORY_POLICY, msg); else err_missing(p, mp, "mode", R_MEMORY_POLICY, msg);
+        if (mv) err_at(p, mv, R_MEMORY_POLICY, arena_printf(&p->a, "invalid memory policy mode \"%s\"", mode));
+        else err_missing(p, mp, "mode", R_MEMORY_POLICY, "memoryPolicy.mode is required");
         ok = false;
     }
     u32vec nodes = { 0, 0 };

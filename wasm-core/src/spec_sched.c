@@ -81,7 +81,9 @@ static bool read_names(planner *p, const jv *obj, const char *key, const named *
 static bool read_id_list(planner *p, const jv *v, int rule, const char *what, u32vec *out) {
     out->n = 0;
     const char *s;
-    if (!val_str(p, v, &s) || !*s) return true;
+    if (!v || v->type == JV_NULL) return true;
+    if (!val_str(p, v, &s)) return false;   /* a type error, already reported */
+    if (!*s) return true;
     uint64_t bits[(ID_LIST_MAX + 1) / 64] = { 0 };
     uint32_t count = 0;
     for (const char *c = s; *c;) {
@@ -89,11 +91,12 @@ static bool read_id_list(planner *p, const jv *v, int rule, const char *what, u3
         if (*c == ',' || !*c) { if (*c) c++; continue; }
         uint64_t lo = 0, hi;
         int digits = 0;
-        while (*c >= '0' && *c <= '9' && lo <= ID_LIST_MAX) { lo = lo * 10 + (uint64_t)(*c++ - '0'); digits++; }
+        /* digits past ID_LIST_MAX saturate: the value is refused below either way */
+        for (; *c >= '0' && *c <= '9'; c++, digits++) if (lo <= ID_LIST_MAX) lo = lo * 10 + (uint64_t)(*c - '0');
         hi = lo;
         if (digits && *c == '-') {
             c++; digits = 0; hi = 0;
-            while (*c >= '0' && *c <= '9' && hi <= ID_LIST_MAX) { hi = hi * 10 + (uint64_t)(*c++ - '0'); digits++; }
+            for (; *c >= '0' && *c <= '9'; c++, digits++) if (hi <= ID_LIST_MAX) hi = hi * 10 + (uint64_t)(*c - '0');
         }
         while (*c == ' ' || *c == '\t') c++;
         if (!digits || (*c && *c != ',')) {

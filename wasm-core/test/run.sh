@@ -28,6 +28,7 @@ check hooks.txt           "$tool" --text "$fx/hooks.json"        "$fx/context-ho
 check preserve-fds.txt    "$tool" --text "$fx/default.json"      "$fx/context-preserve-fds.json"
 check exec-tty.txt        "$tool" --text "$fx/exec-process.json" "$fx/context-exec.json"
 check exec-v2.txt         "$tool" --text "$fx/exec-plain.json"   "$fx/context-exec-v2.json"
+check exec-attrs.txt      "$tool" --text "$fx/exec-attrs.json"   "$fx/context-exec-attrs.json"
 check pause-hybrid.txt    "$tool" --text "$fx/default.json"      "$fx/context-pause-hybrid.json"
 check pause-v2.txt        "$tool" --text "$fx/default.json"      "$fx/context-pause-v2.json"
 check resume-hybrid.txt   "$tool" --text "$fx/default.json"      "$fx/context-resume-hybrid.json"

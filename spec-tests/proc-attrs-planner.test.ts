@@ -258,3 +258,14 @@ describe('planc features lists what the planner plans', () => {
     expect(o.some((x) => x.op === 'write_file' && x.args.path === '/proc/self/timens_offsets')).toBe(true);
   });
 });
+
+describe('plan diff', () => {
+  test('a new time namespace is a new namespace in the privileged summary, not a joined one', async () => {
+    const { privilegedSummary } = await import('../orchestrator/src/audit/diff.js');
+    const c = readFixture('default');
+    c.linux.namespaces.push({ type: 'time' });
+    const s = privilegedSummary(ops(readFixture('default')), ops(c));
+    expect(s.namespaces.added).toEqual(['time']);
+    expect(s.joinedNamespaces.added).toEqual([]);
+  });
+});

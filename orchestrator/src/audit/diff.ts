@@ -181,6 +181,7 @@ function view(ops: readonly PlanOp[]): PrivView {
         for (const n of capLike('clone_flags', a.flags as bigint)) if (n.startsWith('CLONE_NEW')) v.namespaces.add(n.slice(9).toLowerCase());
         break;
       case 'setns': {
+        if (a.path === '/proc/self/ns/time_for_children') break;   // entering the time namespace its unshare made: new, not joined
         const t = FLAGS.nstype!.entries.find(([, x]) => x === a.nstype)?.[0] ?? String(a.nstype);
         v.joined.add(`${t.replace(/^NS_NEW/, '').toLowerCase()} ${a.path as string}`);
         break;

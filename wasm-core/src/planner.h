@@ -191,6 +191,7 @@ bool path_has_prefix(const char *path, const char *prefix);  /* component-wise *
 /* tables.c */
 int cap_lookup(const char *name);                       /* bit, or -1 */
 int rlimit_lookup(const char *name);                    /* resource, or -1 */
+int flag_value(const char *table, const char *name);    /* NAME's value in a flags.def table, or -1 */
 uint32_t ns_lookup(const char *name, bool *known);      /* clone flag */
 const char *ns_name(uint32_t flag);
 /* mount option: 1 set flags, 2 clear flags, 3 propagation, 4 unsupported, 0 unknown (data) */

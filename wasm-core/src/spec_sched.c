@@ -13,37 +13,13 @@
 /* proc_timens_set_offset(): an offset that puts the clock past KTIME_SEC_MAX / 2 is ERANGE */
 #define TIMENS_SECS_MAX 4611686018LL
 
-typedef struct { const char *name; uint32_t value; } named;
-
-static const named sched_policies[] = {
-    { "SCHED_OTHER", F_SCHED_OTHER }, { "SCHED_FIFO", F_SCHED_FIFO }, { "SCHED_RR", F_SCHED_RR },
-    { "SCHED_BATCH", F_SCHED_BATCH }, { "SCHED_IDLE", F_SCHED_IDLE }, { "SCHED_DEADLINE", F_SCHED_DEADLINE },
-};
-static const named sched_flags[] = {
-    { "SCHED_FLAG_RESET_ON_FORK", F_SCHED_FLAG_RESET_ON_FORK }, { "SCHED_FLAG_RECLAIM", F_SCHED_FLAG_RECLAIM },
-    { "SCHED_FLAG_DL_OVERRUN", F_SCHED_FLAG_DL_OVERRUN }, { "SCHED_FLAG_KEEP_POLICY", F_SCHED_FLAG_KEEP_POLICY },
-    { "SCHED_FLAG_KEEP_PARAMS", F_SCHED_FLAG_KEEP_PARAMS }, { "SCHED_FLAG_UTIL_CLAMP_MIN", F_SCHED_FLAG_UTIL_CLAMP_MIN },
-    { "SCHED_FLAG_UTIL_CLAMP_MAX", F_SCHED_FLAG_UTIL_CLAMP_MAX },
-};
-static const named ioprio_classes[] = {
-    { "IOPRIO_CLASS_RT", F_IOPRIO_CLASS_RT }, { "IOPRIO_CLASS_BE", F_IOPRIO_CLASS_BE }, { "IOPRIO_CLASS_IDLE", F_IOPRIO_CLASS_IDLE },
-};
-static const named personalities[] = { { "LINUX", F_PER_LINUX }, { "LINUX32", F_PER_LINUX32 } };
-static const named mpol_modes[] = {
-    { "MPOL_DEFAULT", F_MPOL_DEFAULT }, { "MPOL_PREFERRED", F_MPOL_PREFERRED }, { "MPOL_BIND", F_MPOL_BIND },
-    { "MPOL_INTERLEAVE", F_MPOL_INTERLEAVE }, { "MPOL_LOCAL", F_MPOL_LOCAL },
-    { "MPOL_PREFERRED_MANY", F_MPOL_PREFERRED_MANY }, { "MPOL_WEIGHTED_INTERLEAVE", F_MPOL_WEIGHTED_INTERLEAVE },
-};
-static const named mpol_flags[] = {
-    { "MPOL_F_NUMA_BALANCING", F_MPOL_F_NUMA_BALANCING }, { "MPOL_F_RELATIVE_NODES", F_MPOL_F_RELATIVE_NODES },
-    { "MPOL_F_STATIC_NODES", F_MPOL_F_STATIC_NODES },
-};
-#define LOOKUP(table, name, out) lookup(table, sizeof table / sizeof table[0], name, out)
-
-static bool lookup(const named *t, size_t n, const char *name, uint32_t *out) {
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(t[i].name, name)) { *out = t[i].value; return true; }
-    return false;
+/* spec names are flags.def names (sched_policy, sched_flags, ioprio_class, mpol_mode,
+ * mpol_flags tables); the personality domains are the one exception */
+static bool lookup(const char *table, const char *name, uint32_t *out) {
+    int v = flag_value(table, name);
+    if (v < 0) return false;
+    *out = (uint32_t)v;
+    return true;
 }
 
 /* a string field: false when absent or null (Go's ""), with a type error when not a string */
@@ -62,14 +38,14 @@ static bool get_i32(planner *p, const jv *obj, const char *key, int32_t *out) {
 }
 
 /* Each name of a string array through one table, ORed; false when one is not in it. */
-static bool read_names(planner *p, const jv *obj, const char *key, const named *t, size_t n, int rule,
+static bool read_names(planner *p, const jv *obj, const char *key, const char *table, int rule,
                        const char *what, uint32_t *out) {
     const jv *arr = get_arr(p, obj, key);
     bool ok = true;
     for (size_t i = 0; arr && i < arr->n; i++) {
         const char *name; uint32_t v;
         if (!val_str(p, arr->items[i], &name)) { ok = false; continue; }
-        if (lookup(t, n, name, &v)) *out |= v;
+        if (lookup(table, name, &v)) *out |= v;
         else { err_at(p, arr->items[i], rule, arena_printf(&p->a, "invalid %s \"%s\"", what, name)); ok = false; }
     }
     return ok;
@@ -138,12 +114,12 @@ static void read_scheduler(planner *p, const jv *proc) {
         if (pv) err_at(p, pv, R_SCHEDULER, "scheduler policy is required");
         else err_missing(p, sc, "policy", R_SCHEDULER, "scheduler policy is required");
         ok = false;
-    } else if (!LOOKUP(sched_policies, policy, &pol)) {
+    } else if (!lookup("sched_policy", policy, &pol)) {
         err_at(p, pv, R_SCHEDULER, !strcmp(policy, "SCHED_ISO") ? "scheduler policy SCHED_ISO is reserved and not implemented by Linux"
                                                                  : arena_printf(&p->a, "invalid scheduler policy \"%s\"", policy));
         ok = false;
     }
-    ok = read_names(p, sc, "flags", sched_flags, sizeof sched_flags / sizeof sched_flags[0], R_SCHEDULER, "scheduler flag", &flags) && ok;
+    ok = read_names(p, sc, "flags", "sched_flags", R_SCHEDULER, "scheduler flag", &flags) && ok;
     bool hn = get_i32(p, sc, "nice", &nice), hp = get_i32(p, sc, "priority", &prio);
     if ((json_get(sc, "nice") && !hn && json_get(sc, "nice")->type != JV_NULL) ||
         (json_get(sc, "priority") && !hp && json_get(sc, "priority")->type != JV_NULL)) ok = false;
@@ -202,7 +178,7 @@ static void read_ioprio(planner *p, const jv *proc) {
     uint32_t c = 0;
     bool ok = true;
     if (cv && cv->type != JV_STR && cv->type != JV_NULL) ok = false;
-    else if (!LOOKUP(ioprio_classes, cls, &c)) {
+    else if (!lookup("ioprio_class", cls, &c)) {
         if (cv) err_at(p, cv, R_IO_PRIORITY, arena_printf(&p->a, "invalid ioPriority.Class: \"%s\"", cls));
         else err_missing(p, io, "class", R_IO_PRIORITY, "ioPriority.class is required (IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE)");
         ok = false;
@@ -248,7 +224,7 @@ static void read_personality(planner *p, const jv *lx) {
     uint32_t v;
     bool ok = true;
     if (dv && dv->type != JV_STR && dv->type != JV_NULL) ok = false;
-    else if (!LOOKUP(personalities, dom, &v)) {
+    else if (!lookup("personality", arena_printf(&p->a, "PER_%s", dom), &v)) {
         if (dv) err_at(p, dv, R_PERSONALITY, arena_printf(&p->a, "invalid personality domain \"%s\" (LINUX or LINUX32)", dom));
         else err_missing(p, pe, "domain", R_PERSONALITY, "personality.domain is required (LINUX or LINUX32)");
         ok = false;
@@ -270,14 +246,14 @@ static void read_mempolicy(planner *p, const jv *lx) {
     uint32_t m = 0, flags = 0;
     bool ok = true;
     if (mv && mv->type != JV_STR && mv->type != JV_NULL) ok = false;
-    else if (!LOOKUP(mpol_modes, mode, &m)) {
+    else if (!lookup("mpol_mode", mode, &m)) {
         if (mv) err_at(p, mv, R_MEMORY_POLICY, arena_printf(&p->a, "invalid memory policy mode \"%s\"", mode));
         else err_missing(p, mp, "mode", R_MEMORY_POLICY, "memoryPolicy.mode is required");
         ok = false;
     }
     u32vec nodes = { 0, 0 };
     ok = read_id_list(p, nv, R_MEMORY_POLICY, "memory policy nodes", &nodes) && ok;
-    ok = read_names(p, mp, "flags", mpol_flags, sizeof mpol_flags / sizeof mpol_flags[0], R_MEMORY_POLICY, "memory policy flag", &flags) && ok;
+    ok = read_names(p, mp, "flags", "mpol_flags", R_MEMORY_POLICY, "memory policy flag", &flags) && ok;
     if (!ok) return;
     const char *bad = NULL;
     const jv *at = nv;

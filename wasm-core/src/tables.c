@@ -22,6 +22,7 @@ static int flag_lookup(const char *table, const char *name) {
 
 int cap_lookup(const char *name) { return flag_lookup("caps", name); }
 int rlimit_lookup(const char *name) { return flag_lookup("rlimit", name); }
+int flag_value(const char *table, const char *name) { return flag_lookup(table, name); }
 
 static const struct { const char *name; uint32_t flag; } namespaces[] = {
     { "pid", F_CLONE_NEWPID }, { "network", F_CLONE_NEWNET }, { "mount", F_CLONE_NEWNS },

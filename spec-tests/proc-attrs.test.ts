@@ -17,7 +17,7 @@ const used: string[] = [];
 const uniqueId = (rt: Runtime) => { const id = `pa${process.pid}-${++serial}-${rt}`; used.push(id); return id; };
 
 // kernel ABI numbers the probe prints (include/uapi/linux/{sched,ioprio,personality,mempolicy}.h)
-const SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_FLAG_RESET_ON_FORK = 1, IOPRIO_CLASS_BE = 2, IOPRIO_CLASS_IDLE = 3;
+const SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6, SCHED_FLAG_RESET_ON_FORK = 1, IOPRIO_CLASS_BE = 2, IOPRIO_CLASS_IDLE = 3;
 const PER_LINUX32 = 8, MPOL_BIND = 2, MPOL_F_STATIC_NODES = 0x8000;
 
 /** The probe's "key value" lines as a map (the first word is the key). */
@@ -129,6 +129,16 @@ describeAsRoot('runs real containers', 'process attributes as the kernel reports
     expect(mono! - 100).toBeLessThanOrEqual(Math.ceil(after) + 1);
     // execCPUAffinity is for exec'd processes only: init keeps its cpuset's CPUs
     expect(p.cpus).toBe(fs.readFileSync(`/sys/fs/cgroup/cpuset/cpuset.effective_cpus`, 'utf8').trim());
+  });
+
+  test('SCHED_DEADLINE: runtime, deadline and period as sched_getattr(2) reports them', async () => {
+    const id = uniqueId('planc');
+    writeConfig(bundle, config(id, (c) => {
+      c.process.scheduler = { policy: 'SCHED_DEADLINE', runtime: 10_000_000, deadline: 30_000_000, period: 30_000_000 };
+    }));
+    const r = await runContainer('planc', roots.planc, bundle, id);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseProbe(r.stdout).sched).toBe(`policy=${SCHED_DEADLINE} flags=0 nice=0 priority=0 runtime=10000000 deadline=30000000 period=30000000`);
   });
 
   test('create: the host\'s /proc shows the attributes on the waiting init; exec gets the container\'s and process.json\'s', () => {

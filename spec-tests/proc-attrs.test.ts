@@ -197,7 +197,7 @@ describeAsRoot('runs real containers', 'process attributes as the kernel reports
   });
 
   test('a time namespace joined by path: the container sees that namespace\'s offsets', async () => {
-    // a namespace made (and entered) by a helper process that stays alive while the container runs
+    // a namespace made (and entered) by a holder process that stays alive while the container runs
     const id = uniqueId('planc');
     const holder = spawnSync('unshare', ['--time', '--boottime', '777', '--fork', 'sh', '-c', 'sleep 30 </dev/null >/dev/null 2>&1 & echo $!'],
       { encoding: 'utf8', timeout: 10_000 });

@@ -220,6 +220,13 @@ describeEngine('podman', ['podman', 'conmon', runcBin, 'tar'], () => {
       expect(r.stdout, r.explain).toBe('67108864\n50\n');
     });
 
+    test(`run --oom-score-adj 500 gives the container process that score ${tag}`, () => {
+      // the kernel's own report, read by the container process: what runc sets, as under runc
+      const r = podman('run', '--rm', '--oom-score-adj', '500', ...runArgs(rt), imageRef, 'cat', '/proc/self/oom_score_adj');
+      expect(r.code, r.explain).toBe(0);
+      expect(r.stdout, r.explain).toBe('500\n');
+    });
+
     test(`run --privileged gets the host's devices and every capability ${tag}`, () => {
       const r = podman('run', '--rm', '--privileged', ...runArgs(rt), imageRef,
         'sh', '-c', 'test -c /dev/null && test -e /dev/ptmx && echo devices-ok; grep ^CapEff /proc/self/status');

@@ -3,7 +3,7 @@
 // matches must keep matching; every other one is listed below with why. Never edits a config.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeAsRoot } from './helpers/env.js';
-import { corpusEntries, formatTable, runCorpus, type CorpusResult, type Outcome } from './helpers/corpus.js';
+import { corpusEntries, formatTable, normalise, runCorpus, type CorpusResult, type Outcome } from './helpers/corpus.js';
 
 /**
  * Every config that does not run the same under both, with the outcome seen and its reason.
@@ -29,6 +29,19 @@ const known: Record<string, { outcome: Exclude<Outcome, 'same'>; reason: string 
   // planc creates it with the user namespace, while still the host's root: 65534:65534.
   'fixture/userns': { outcome: 'different', reason: '/dev/mqueue owner: runc 0 65534, planc 65534 65534 (when the ipc namespace is created)' },
 };
+
+test('normalise drops only the host\'s own volatile mounts below a recursive bind of a host dir', () => {
+  const out = ['== mounts', '/ overlay rw', '/host ext4 rw', '/host/tmp/x tmpfs rw', '/host/run/netns/a nsfs rw',
+    '/host/proc proc rw', '/tmp tmpfs rw', '/var/log/host ext4 rw', '== env', '/host/tmp/y'].join('\n');
+  const config = { mounts: [
+    { destination: '/host', type: 'bind', source: '/', options: ['rbind'] },
+    { destination: '/var/log/host', type: 'bind', source: '/var/log', options: ['rbind'] },
+  ] };
+  expect(normalise(out, '/b', 'leaf', config).split('\n')).toEqual(['== mounts', '/ overlay rw', '/host ext4 rw',
+    '/host/proc proc rw', '/tmp tmpfs rw', '/var/log/host ext4 rw', '== env', '/host/tmp/y']);
+  expect(normalise('== mounts\n/tmp tmpfs rw\n/b/x <leaf-ish> leaf', '/b', 'leaf', { mounts: [] }))
+    .toBe('== mounts\n/tmp tmpfs rw\n<bundle>/x <<leaf>-ish> <leaf>');
+});
 
 describeAsRoot('runs real containers', 'corpus configs under planc and runc', () => {
   const entries = corpusEntries();

@@ -134,9 +134,10 @@ export function adapt(config: Config, bindDir: string, sandboxPid: number): { co
 export function normalise(out: string, bundle: string, leaf: string, config: Config): string {
   const volatile = (config.mounts ?? [])
     .filter((m: Config) => (m.options ?? []).includes('rbind') && typeof m.source === 'string' && fs.existsSync(m.source))
-    .flatMap((m: Config) => ['tmp', 'run', 'var/lib/containers', 'var/lib/containerd']
-      .map((sub) => path.posix.join(m.destination, path.posix.relative(m.source, `/${sub}`)))
-      .filter((d: string) => !d.startsWith(`${m.destination}/..`) && d !== m.destination));
+    .flatMap((m: Config) => ['/tmp', '/run', '/var/lib/containers', '/var/lib/containerd']
+      .map((sub) => path.posix.relative(m.source, sub))
+      .filter((rel) => rel !== '' && !rel.startsWith('..'))
+      .map((rel) => path.posix.join(m.destination, rel)));
   let inMounts = false;
   return out.split(bundle).join('<bundle>').split(leaf).join('<leaf>').split('\n').filter((line) => {
     if (line.startsWith('== ')) inMounts = line === '== mounts';

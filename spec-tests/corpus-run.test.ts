@@ -28,6 +28,7 @@ const known: Record<string, { outcome: Exclude<Outcome, 'same'>; reason: string 
   // after setresuid(0) in the new user namespace but before any setresgid, so it shows 0:65534;
   // planc creates it with the user namespace, while still the host's root: 65534:65534.
   'fixture/userns': { outcome: 'different', reason: '/dev/mqueue owner: runc 0 65534, planc 65534 65534 (when the ipc namespace is created)' },
+  'corpus/podman/uidmap': { outcome: 'different', reason: '/dev/mqueue owner: runc 0 65534, planc 65534 65534 (as fixture/userns)' },
 };
 
 test('normalise drops only the host\'s own volatile mounts below a recursive bind of a host dir', () => {

@@ -1,6 +1,7 @@
 // The corpus differential: every real engine config (spec-tests/corpus/**/config.json) and every
 // fixture, adapted only where this machine forces it, run under planc and runc with the probe.
-// Never changes seccomp, noNewPrivileges, user, capabilities, mounts, rlimits or resources.
+// Never changes seccomp, noNewPrivileges, user, capabilities, mounts (but a missing bind source),
+// hooks, rlimits or resources.
 //
 // What is adapted, and why (each adaptation is also recorded per config in `adapted`):
 // - root.path: a fresh busybox rootfs (scripts/mkrootfs.sh + spec-tests/probe.sh) for every run,
@@ -16,6 +17,7 @@
 // - namespaces with a path (a pod sandbox's) are pointed at a sandbox process the harness starts
 //   in fresh ipc, net and uts namespaces (`unshare`); a path of any other type is dropped, so that
 //   namespace is created instead. Nothing joins a process the harness did not start.
+// What the probe prints that differs for reasons outside the runtime is normalised (normalise).
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,7 +1,6 @@
 // The corpus differential: every real engine config (spec-tests/corpus/**/config.json) and every
 // fixture, adapted only where this machine forces it, run under planc and runc with the probe.
-// Never changes seccomp, noNewPrivileges, user, capabilities, mounts (but a missing bind source),
-// hooks, rlimits or resources.
+// Never edits seccomp, noNewPrivileges, user, capabilities, hooks, rlimits, resources or mounts.
 //
 // What is adapted, and why (each adaptation is also recorded per config in `adapted`):
 // - root.path: a fresh busybox rootfs (scripts/mkrootfs.sh + spec-tests/probe.sh) for every run,
@@ -11,7 +10,7 @@
 // - process.terminal: false when it was true; output is collected through pipes, not a terminal.
 // - linux.cgroupsPath: a unique absolute path under /planc-test/corpus-<unique>, so runs never
 //   share or touch a cgroup that is not the test's own.
-// - bind-mount sources that do not exist here (the engine's per-container files) are created,
+// - bind-mount sources (only those) that do not exist here (the engine's per-container files) are created,
 //   empty, in the run's temp dir: a file when the destination names a file, a directory
 //   otherwise. Sources that exist (/, /etc, /sys, /var/log) are kept.
 // - namespaces with a path (a pod sandbox's) are pointed at a sandbox process the harness starts

@@ -10,9 +10,9 @@
 // - process.terminal: false when it was true; output is collected through pipes, not a terminal.
 // - linux.cgroupsPath: a unique absolute path under /planc-test/corpus-<unique>, so runs never
 //   share or touch a cgroup that is not the test's own.
-// - bind-mount sources (only those) that do not exist here (the engine's per-container files) are created,
-//   empty, in the run's temp dir: a file when the destination names a file, a directory
-//   otherwise. Sources that exist (/, /etc, /sys, /var/log) are kept.
+// - the source of a bind mount, where it does not exist here (the engine's per-container files):
+//   created empty in the run's temp dir, a file when the destination names a file, a directory
+//   otherwise. Sources that exist (/, /etc, /sys, /var/log) are kept; nothing else in mounts is.
 // - namespaces with a path (a pod sandbox's) are pointed at a sandbox process the harness starts
 //   in fresh ipc, net and uts namespaces (`unshare`); a path of any other type is dropped, so that
 //   namespace is created instead. Nothing joins a process the harness did not start.

@@ -24,11 +24,6 @@ const known: Record<string, { outcome: Exclude<Outcome, 'same'>; reason: string 
   'corpus/docker/privileged': { outcome: 'both-fail', reason: 'every capability asked; this host has no CAP_SYS_RESOURCE to give' },
   'corpus/kubernetes/privileged-hostpath': { outcome: 'both-fail', reason: 'every capability asked; this host has no CAP_SYS_RESOURCE to give' },
   'fixture/hooks': { outcome: 'both-fail', reason: 'its createContainer hook /usr/libexec/oci/hooks.d/mount-setup is not installed here' },
-  // mqueue's root takes the fsuid/fsgid of whoever creates the ipc namespace. runc unshares ipc
-  // after setresuid(0) in the new user namespace but before any setresgid, so it shows 0:65534;
-  // planc creates it with the user namespace, while still the host's root: 65534:65534.
-  'fixture/userns': { outcome: 'different', reason: '/dev/mqueue owner: runc 0 65534, planc 65534 65534 (when the ipc namespace is created)' },
-  'corpus/podman/uidmap': { outcome: 'different', reason: '/dev/mqueue owner: runc 0 65534, planc 65534 65534 (as fixture/userns)' },
 };
 
 test('normalise drops only the host\'s own volatile mounts below a recursive bind of a host dir', () => {

@@ -6,6 +6,7 @@ echo "== hostname"; hostname
 echo "== id"; id
 echo "== status"; grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status
 echo "== limits"; cat /proc/self/limits
+echo "== oom"; cat /proc/self/oom_score_adj
 echo "== mounts"
 # mount point, fstype, per-mount flags, super options; ids and device numbers are dropped
 awk '{ for (i = 7; $i != "-"; i++) ; print $5, $(i+1), $6, $(i+3) }' /proc/self/mountinfo

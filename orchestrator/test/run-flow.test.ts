@@ -14,7 +14,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const canRun = process.getuid?.() === 0 && existsSync(shimPath());
 
 type Op = Omit<PlanOp, 'index'>;
-function plan(id: string, script: string, extra: Op[] = [], file = '/bin/sh'): Prepared {
+function plan(id: string, script: string, extra: Op[] = [], file = '/bin/sh', afterReady: Op[] = []): Prepared {
   const dir = join(root, id);
   const fifo = join(dir, 'exec.fifo');
   const ops: Op[] = [
@@ -24,6 +24,7 @@ function plan(id: string, script: string, extra: Op[] = [], file = '/bin/sh'): P
     ...extra,
     { lane: 'container', op: 'exec_fifo_open', why: 'default:exec-fifo', args: { path: fifo } },
     { lane: 'container', op: 'sync_signal', why: 'default:sync', args: { point: 2 } },
+    ...afterReady,
     { lane: 'container', op: 'exec_fifo_wait', why: 'default:exec-fifo', args: {} },
     { lane: 'container', op: 'execve', why: '/process/args', args: { file, argv: ['sh', '-c', script], envp: ['PATH=/bin'], search_path: [] } },
     { lane: 'host', op: 'sync_signal', why: 'default:sync', args: { point: 1 } },
@@ -53,6 +54,16 @@ describe.skipIf(!canRun)('run through the shim', () => {
   it('fails with the step, op and why of the failed op, leaving nothing behind', async () => {
     const bad: Op = { lane: 'container', op: 'chdir', why: '/process/cwd', args: { path: '/nonexistent-planc' } };
     await expect(runPrepared('bad', plan('bad', 'exit 0', [bad]), {}, g)).rejects.toThrow(/^step 3 chdir.*No such file or directory \(\/process\/cwd\)$/);
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('reports the failed step when init fails after created and teardown has removed the fifo', async () => {
+    // a race: the shim's teardown may unlink the fifo before run opens it; either way the error
+    // is the step's, never the fifo's ENOENT (a few rounds, since the order is the kernel's)
+    const bad: Op = { lane: 'container', op: 'chdir', why: '/process/cwd', args: { path: '/nonexistent-planc' } };
+    for (let i = 0; i < 6; i++) {
+      await expect(runPrepared(`late${i}`, plan(`late${i}`, 'exit 0', [], '/bin/sh', [bad]), {}, g)).rejects.toThrow(/^step 5 chdir.*No such file or directory \(\/process\/cwd\)$/);
+    }
     expect(readdirSync(root)).toEqual([]);
   });
 });

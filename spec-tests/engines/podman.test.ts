@@ -220,6 +220,26 @@ describeEngine('podman', ['podman', 'conmon', runcBin, 'tar'], () => {
       expect(r.stdout, r.explain).toBe('67108864\n50\n');
     });
 
+    test(`run --oom-score-adj 500 gives the container process that score ${tag}`, () => {
+      // the kernel's own report, read by the container process: what runc sets, as under runc
+      const r = podman('run', '--rm', '--oom-score-adj', '500', ...runArgs(rt), imageRef, 'cat', '/proc/self/oom_score_adj');
+      expect(r.code, r.explain).toBe(0);
+      expect(r.stdout, r.explain).toBe('500\n');
+    });
+
+    test(`exec into an --oom-score-adj 500 container gives the exec'd process that score too ${tag}`, () => {
+      const name = uniqueName(rt);
+      const d = podman('run', '-d', '--name', name, '--oom-score-adj', '500', ...runArgs(rt), imageRef, 'sleep', '60');
+      expect(d.code, d.explain).toBe(0);
+      try {
+        const e = podman('exec', name, 'cat', '/proc/self/oom_score_adj');
+        expect(e.code, e.explain).toBe(0);
+        expect(e.stdout, e.explain).toBe('500\n');
+      } finally {
+        podman('rm', '--force', '--time', '0', name);
+      }
+    });
+
     test(`run --privileged gets the host's devices and every capability ${tag}`, () => {
       const r = podman('run', '--rm', '--privileged', ...runArgs(rt), imageRef,
         'sh', '-c', 'test -c /dev/null && test -e /dev/ptmx && echo devices-ok; grep ^CapEff /proc/self/status');

@@ -18,6 +18,11 @@ static const char *join_whys(planner *p, uint32_t skip_flag_mask, bool with_path
     return buf_cstr(&b);
 }
 
+/* Namespaces C unshares itself rather than getting from clone (see plan_container) */
+static uint32_t late_ns(const spec *s) {
+    return F_CLONE_NEWCGROUP | F_CLONE_NEWTIME | (s->userns ? F_CLONE_NEWIPC : 0);
+}
+
 static void plan_host(planner *p) {
     const spec *s = &p->s;
     op_mkfifo(p, "default:exec-fifo", arena_printf(&p->a, "%s/exec.fifo", p->ctx.state_dir), 0622);
@@ -33,14 +38,16 @@ static void plan_host(planner *p) {
             op_setns(p, F_LANE_HOST, s->ns[i].why, s->ns[i].path, F_NS_NEWPID);
     /* ORDER: a new cgroup namespace is not made by clone: its root would be the caller's
      * cgroup. The child unshares it once it has moved itself into its own cgroups
-     * (plan_container). Nor is a new time namespace: clone(2) cannot make one (plan_timens). */
+     * (plan_container). Nor is a new time namespace: clone(2) cannot make one (plan_timens). With a new
+     * user namespace, a new ipc namespace is unshared later too (late_ns). */
+    const uint32_t late = late_ns(s);
     uint64_t flags = 0;
     for (uint32_t i = 0; i < s->nns; i++)
-        if (!*s->ns[i].path && !(s->ns[i].flag & (F_CLONE_NEWCGROUP | F_CLONE_NEWTIME))) flags |= s->ns[i].flag;
+        if (!*s->ns[i].path && !(s->ns[i].flag & late)) flags |= s->ns[i].flag;
     /* ORDER: P listens before clone, so the socket exists before C connects to it */
     if (s->terminal && p->ctx.console_proxy)
         op_console_listen(p, arena_printf(&p->a, "%s option:console-proxy", s->why_terminal), p->ctx.console_proxy);
-    const char *why = join_whys(p, F_CLONE_NEWCGROUP | F_CLONE_NEWTIME, false);
+    const char *why = join_whys(p, late, false);
     plan_clone(p, *why ? why : "default:clone", flags);
     /* ORDER: the id maps are written once C exists and before it may run: until then it has
      * no uid in its namespace. setgroups stays "allow": P is root on the host, so the map
@@ -139,9 +146,15 @@ static void plan_container(planner *p) {
      * EOVERFLOW. Become root of the namespace first, as runc's nsexec does after the maps */
     if (s->userns) {
         static const u32vec none = { 0, 0 };
+        op_setresuid(p, "default:userns-root", 0, 0, 0);
+        /* ORDER: the mqueue root of an ipc namespace is owned by the fsuid/fsgid of the task
+         * that creates it. runc's nsexec unshares it after setresuid(0) and before any gid
+         * change, so /dev/mqueue is owned by the namespace's root and the unmapped gid; made by
+         * clone it would be owned by neither */
+        for (uint32_t i = 0; i < s->nns; i++)
+            if (!*s->ns[i].path && s->ns[i].flag == F_CLONE_NEWIPC) op_unshare(p, s->ns[i].why, F_CLONE_NEWIPC);
         op_setresgid(p, "default:userns-root", 0, 0, 0);
         op_setgroups(p, "default:userns-root", &none);
-        op_setresuid(p, "default:userns-root", 0, 0, 0);
     }
     plan_console_connect(p);
     /* ORDER: join the namespaces given by path in spec order (the pid one was joined by the

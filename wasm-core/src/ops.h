@@ -53,6 +53,8 @@ static inline void op_run_hook(planner *p, const char *w, const char *path, cons
 static inline void op_write_child_proc(planner *p, const char *w, const char *file, const char *data) { emit(p, OP_WRITE_CHILD_PROC, H, "ss", w, file, data); }
 static inline void op_exec_check(planner *p, const char *w, const char *file, const strvec *search) { emit(p, OP_EXEC_CHECK, C, "sS", w, file, search); }
 static inline void op_move_root(planner *p, const char *w, const char *new_root) { emit(p, OP_MOVE_ROOT, C, "s", w, new_root); }
+static inline void op_link_move(planner *p, const char *w, const char *name, const char *new_name, const char *netns) { emit(p, OP_LINK_MOVE, H, "sss", w, name, new_name, netns); }
+static inline void op_link_up(planner *p, const char *w, const char *name) { emit(p, OP_LINK_UP, C, "s", w, name); }
 static inline void op_rmdir(planner *p, const char *w, const char *path) { emit(p, OP_RMDIR, T, "s", w, path); }
 static inline void op_unlink(planner *p, const char *w, const char *path) { emit(p, OP_UNLINK, T, "s", w, path); }
 #undef H

@@ -49,6 +49,9 @@ static void plan_host(planner *p) {
         op_write_child_proc(p, s->why_uid_map, "uid_map", s->uid_map);
         op_write_child_proc(p, s->why_gid_map, "gid_map", s->gid_map);
     }
+    /* ORDER: the devices move once C's namespace exists and before C may run (runc moves them
+     * from the parent before init is configured) */
+    plan_net_host(p);
     /* C moves itself into its cgroups once it may run (plan_cgroups_join): P writes no pid */
     op_sync_signal(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_MAY_RUN);
     /* ORDER: the caller runs prestart and createRuntime hooks when the child has made its
@@ -148,6 +151,8 @@ static void plan_container(planner *p) {
     for (uint32_t i = 0; i < s->nns; i++)
         if (*s->ns[i].path && s->ns[i].flag != F_CLONE_NEWPID)
             op_setns(p, F_LANE_CONTAINER, s->ns[i].why, s->ns[i].path, s->ns[i].flag);
+    /* ORDER: in the container's network namespace, before mounts (runc's setupNetwork) */
+    plan_net_container(p);
     for (uint32_t i = 0; i < s->nrlimits; i++)
         op_setrlimit(p, s->rlimits[i].why, s->rlimits[i].resource, s->rlimits[i].soft, s->rlimits[i].hard);
     if (s->hostname && *s->hostname) op_sethostname(p, s->why_hostname, s->hostname);

@@ -35,6 +35,7 @@ export function featuresDocument(hooks: string[]): Record<string, unknown> {
       seccomp: { enabled: true, actions: SECCOMP_ACTIONS, operators: SECCOMP_OPERATORS, archs: SECCOMP_ARCHS },
       apparmor: { enabled: false },
       selinux: { enabled: false },
+      netDevices: { enabled: true },
     },
     annotations: { 'org.opencontainers.runc.checkpoint.enabled': 'false', 'dev.planc.plan.pinning': 'true' },
   };

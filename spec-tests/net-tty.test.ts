@@ -181,6 +181,30 @@ describeAsRoot('runs real containers and moves host network devices', 'net, tty,
     }
   });
 
+  test('linux.netDevices into a joined network namespace: the device is there, up, and stays there after the container (runc 1.3\'s netdev.bats)', async () => {
+    const host = `planc-u${process.pid % 100000}`;
+    const ns = `planc-nettty-${process.pid}-dev`;
+    ip('link', 'add', host, 'type', 'veth', 'peer', 'name', `${host}p`);
+    ip('netns', 'add', ns);
+    try {
+      ip('addr', 'add', '169.254.169.78/32', 'dev', host);
+      const id = uniqueId('planc');
+      writeConfig(bundle, shConfig('ls /sys/class/net; ip -4 -o addr show dev ctr1 | awk "{print \\$4}"', (c) => {
+        c.linux.namespaces = c.linux.namespaces.map((n: Config) => (n.type === 'network' ? { type: 'network', path: `/run/netns/${ns}` } : n));
+        c.linux.netDevices = { [host]: { name: 'ctr1' } };
+        c.linux.cgroupsPath = `/${parent}/${id}`;
+      }));
+      const r = await runContainer('planc', roots.planc, bundle, id);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('ctr1\nlo\n169.254.169.78/32\n');
+      expect(fs.existsSync(`/sys/class/net/${host}`)).toBe(false);
+      expect(ip('-n', ns, '-o', 'link', 'show', 'ctr1')).toMatch(/ctr1@\S+: <[^>]*\bUP\b/);
+    } finally {
+      ip('netns', 'del', ns);   // takes the device (and so its peer) with it
+      try { ip('link', 'del', `${host}p`); } catch { /* gone with its peer */ }
+    }
+  });
+
   test('linux.netDevices naming a device the host lacks: run fails at link_move and leaves nothing', async () => {
     const id = uniqueId('planc');
     writeConfig(bundle, shConfig('true', (c) => {

@@ -217,11 +217,13 @@ describeAsRoot('runs real containers and moves host network devices', 'net, tty,
   });
 
   // runc clears ONLCR on the pty it serves and leaves output processing on in its own terminal's
-  // raw mode: on a terminal both give CR NL, and a file or pipe on stdout gets the process's bytes
+  // raw mode: on a terminal both give CR NL, and a file or pipe on stdout gets the process's bytes.
+  // runc 1.1.5 clears ONLCR in a goroutine that races the process's start: the process waits a
+  // little so runc's side is settled
   test('run -t with stdout a file (stdin, stderr the terminal): the bytes the process wrote, as from runc', async () => {
     const out = path.join(tmp, 'tty-out');
     const got = {} as Record<'planc' | 'runc', string>;
-    const r = await both(shConfig("printf 'a\\nb\\r\\nc\\n'", (c) => { c.process.terminal = true; }), {
+    const r = await both(shConfig("sleep 0.3; printf 'a\\nb\\r\\nc\\n'", (c) => { c.process.terminal = true; }), {
       wrap: (argv) => [helper, 'pty', '24', '80', '24', '80', '/bin/sh', '-c', `exec "$@" >${out}`, 'sh', ...argv],
       after: (rt) => { got[rt] = fs.readFileSync(out, 'latin1'); },
     });
@@ -232,7 +234,7 @@ describeAsRoot('runs real containers and moves host network devices', 'net, tty,
   });
 
   test('run -t with every stdio the terminal: the same bytes as runc (CR NL from the terminal)', async () => {
-    const r = await both(shConfig("printf 'a\\nb\\r\\nc\\n'", (c) => { c.process.terminal = true; }),
+    const r = await both(shConfig("sleep 0.3; printf 'a\\nb\\r\\nc\\n'", (c) => { c.process.terminal = true; }),
       { wrap: (argv) => [helper, 'pty', '24', '80', '24', '80', ...argv] });
     expectSame(r);
     expect(r.planc.stdout.startsWith('a\r\nb\r\r\nc\r\n')).toBe(true);

@@ -278,7 +278,7 @@ describeAsRoot('runs real containers and moves host network devices', 'net, tty,
   });
 
   test('run -t as uid 1000: the pty is the user\'s (group kept), as under runc', async () => {
-    const r = await both(shConfig('stat -L -c "%u %g %a" /proc/self/fd/0; echo reopened >/proc/self/fd/1',
+    const r = await both(shConfig('sleep 0.3; stat -L -c "%u %g %a" /proc/self/fd/0; echo reopened >/proc/self/fd/1',
       (c) => { c.process.terminal = true; c.process.user = { uid: 1000, gid: 1000 }; }),
     { wrap: (argv) => [helper, 'pty', '24', '80', '24', '80', ...argv] });
     expectSame(r);

@@ -42,6 +42,18 @@ const cases: Case[] = [
     line: '/process/env/2: invalid environment variable "=x": name cannot be empty' },
   { rule: 'negative memory limit', edit: (c) => { c.linux.resources.memory = { limit: -5 }; },
     line: '/linux/resources/memory/limit: memory limit -5 is invalid (use -1 for unlimited)' },
+  { rule: 'netDevices without a network namespace', edit: (c) => {
+    c.linux.namespaces = c.linux.namespaces.filter((n: Config) => n.type !== 'network');
+    c.linux.netDevices = { eth1: {} };
+  }, line: '/linux/netDevices: unable to move network devices without a NET namespace' },
+  { rule: 'netDevices host name with a slash', edit: (c) => { c.linux.netDevices = { 'eth/1': {} }; },
+    line: '/linux/netDevices/eth~11: invalid network device name "eth/1"' },
+  { rule: 'netDevices container name of 16 bytes (the kernel allows 15)', edit: (c) => { c.linux.netDevices = { eth1: { name: 'abcdefghijklmnop' } }; },
+    line: '/linux/netDevices/eth1/name: invalid network device name "abcdefghijklmnop"' },
+  { rule: 'netDevices container name ".."', edit: (c) => { c.linux.netDevices = { eth1: { name: '..' } }; },
+    line: '/linux/netDevices/eth1/name: invalid network device name ".."' },
+  { rule: 'netDevices two devices with one container name', edit: (c) => { c.linux.netDevices = { eth1: { name: 'net0' }, eth2: { name: 'net0' } }; },
+    line: '/linux/netDevices/eth2/name: network device name "net0" is given to two devices in the container' },
 ];
 
 describe('invalid configs name their place', () => {

@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <termios.h>
 #include "shim.h"
 
 #undef FLAG_mount_flags
@@ -19,11 +20,13 @@
 #undef FLAG_nstype
 #undef FLAG_sched_policy
 #undef FLAG_personality
+#undef FLAG_oflag_flags
 #define SAME(n, v) _Static_assert((long long)(n) == (long long)(v), "flags.def disagrees with libc: " #v);
 #define FLAG_mount_flags(n, v) SAME(n, v)
 #define FLAG_clone_flags(n, v) SAME(n, v)
 #define FLAG_rlimit(n, v) SAME(n, v)
 #define FLAG_signal(n, v) SAME(n, v)
+#define FLAG_oflag_flags(n, v) SAME(n, v)
 #define FLAG_lane(n, v)
 #define FLAG_sync(n, v)
 #define FLAG_caller_sync(n, v)

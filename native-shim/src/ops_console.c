@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 #include "shim.h"
 
@@ -131,4 +132,17 @@ out:
 	if (peer > 2)
 		close(peer);
 	return r;
+}
+
+/* tty_clear_oflag: output processing bits off on the terminal at fd (the pty is one termios
+ * for both ends, so this is what its master's reader gets) */
+int do_TTY_CLEAR_OFLAG(struct ctx *c, const struct op *op, struct err *e)
+{
+	(void)c;
+	struct termios t;
+	int fd = (int)op->a[0].u;
+	if (tcgetattr(fd, &t) < 0)
+		return fail_errno(e, "fd %d", fd);
+	t.c_oflag &= ~(tcflag_t)op->a[1].u;
+	return tcsetattr(fd, TCSANOW, &t) < 0 ? fail_errno(e, "fd %d", fd) : 0;
 }

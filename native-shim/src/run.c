@@ -75,6 +75,9 @@ static int receive_master(struct ctx *c, struct proxy *x, struct err *e)
 	if (isatty(0) && tcgetattr(0, &x->saved) == 0) {
 		struct termios t = x->saved;
 		cfmakeraw(&t);
+		/* the terminal still turns NL into CR NL, as runc's raw mode leaves it: the pty's
+		 * ONLCR is off (tty_clear_oflag), so a pipe on stdout gets the process's own bytes */
+		t.c_oflag |= OPOST;
 		x->raw = tcsetattr(0, TCSANOW, &t) == 0;
 	}
 	copy_winsize(x);

@@ -27,6 +27,7 @@
 #define FLAG_personality(n, v)
 #define FLAG_mpol_mode(n, v)
 #define FLAG_mpol_flags(n, v)
+#define FLAG_oflag_flags(n, v)
 enum planc_flag {
 #include "../../wasm-core/flags.def"
 };
@@ -102,6 +103,7 @@ struct ctx {
 	pid_t host_pid;      /* C: its pid in P's pid namespace, sent with CHILD_MAY_RUN */
 	int detached;        /* C in create mode after CHILD_READY: failures go to stderr as text */
 	sigset_t child_mask; /* the signal mask C restores right after clone */
+	int chdir_denied;    /* C: chdir_try met EPERM/EACCES, so chdir_retry changes directory */
 };
 
 /* every handler, named after its op: do_MKFIFO, do_MOUNT_IN_ROOT, ... */

@@ -934,7 +934,8 @@ test('console: run proxies a raw terminal both ways, with its size and SIGWINCH,
     fifo, script: 'tty; stty size; echo ready; read x; stty size; echo got:$x; exit 5',
     extraHost: [['host', 'console_listen', sock]],
     extraContainer: [['container', 'console_connect', sock], ...devpts],
-    afterPivot: [['container', 'console_setup', '/dev/ptmx', 0, 0]],
+    // as the planner plans a pty planc serves: ONLCR off, so P's terminal alone turns NL into CR NL
+    afterPivot: [['container', 'console_setup', '/dev/ptmx', 0, 0], ['container', 'tty_clear_oflag', 0, 4]],
     teardown: [['teardown', 'unlink', sock]],
   }));
   let resized = false, typed = false;

@@ -25,6 +25,8 @@ beforeAll(() => {
   c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'network');
   delete c.linux.seccomp;
   c.linux.resources.devices.push({ allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' });
+  c.linux.namespaces.push({ type: 'network', path: '/run/netns/x' });
+  c.linux.netDevices = { eth1: { name: 'ctr1' } };
   b = bundleDir(path.join(tmp, 'elsewhere', 'b'), c);
 });
 afterAll(() => rmTree(tmp));
@@ -46,6 +48,7 @@ describe('plan diff', () => {
     expect(r.stdout).toContain('- new namespace: net');
     expect(r.stdout).toContain('seccomp: removed');
     expect(r.stdout).toContain('+ device cgroup rule: allow c 10:229 rwm');
+    expect(r.stdout).toContain('+ host network device: eth1 -> ctr1');
   });
   test('json output carries op changes and the summary', () => {
     const r = JSON.parse(diff(a, b, ['--format', 'json']).stdout);

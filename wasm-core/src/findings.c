@@ -227,6 +227,10 @@ static void check_linux(flist *l, const jv *root) {
     if (da && (!strcmp(da->s, "SCMP_ACT_ALLOW") || !strcmp(da->s, "SCMP_ACT_LOG")))
         add(l, da, NULL, NULL, FD_SECCOMP_ALLOW, arena_printf(&p->a, "the seccomp default action is %s", da->s));
 
+    const jv *nd = member(lx, "netDevices", JV_OBJ);
+    for (size_t i = 0; nd && i < nd->n; i++)
+        add(l, nd->items[i], NULL, NULL, FD_HOST_NET_DEVICE, arena_printf(&p->a, "moves the host's network device \"%s\" into the container", nd->items[i]->key));
+
     const jv *devs = member(member(lx, "resources", JV_OBJ), "devices", JV_ARR);
     for (size_t i = 0; devs && i < devs->n; i++) {
         const jv *d = devs->items[i];

@@ -53,6 +53,12 @@ static inline void op_run_hook(planner *p, const char *w, const char *path, cons
 static inline void op_write_child_proc(planner *p, const char *w, const char *file, const char *data) { emit(p, OP_WRITE_CHILD_PROC, H, "ss", w, file, data); }
 static inline void op_exec_check(planner *p, const char *w, const char *file, const strvec *search) { emit(p, OP_EXEC_CHECK, C, "sS", w, file, search); }
 static inline void op_move_root(planner *p, const char *w, const char *new_root) { emit(p, OP_MOVE_ROOT, C, "s", w, new_root); }
+static inline void op_link_move(planner *p, const char *w, const char *name, const char *new_name, const char *netns) { emit(p, OP_LINK_MOVE, H, "sss", w, name, new_name, netns); }
+static inline void op_link_up(planner *p, const char *w, const char *name) { emit(p, OP_LINK_UP, C, "s", w, name); }
+static inline void op_fchown_stdio(planner *p, const char *w, uint32_t uid, const char *null_path) { emit(p, OP_FCHOWN_STDIO, C, "us", w, uid, null_path); }
+static inline void op_chdir_try(planner *p, const char *w, const char *path) { emit(p, OP_CHDIR_TRY, C, "s", w, path); }
+static inline void op_chdir_retry(planner *p, const char *w, const char *path) { emit(p, OP_CHDIR_RETRY, C, "s", w, path); }
+static inline void op_tty_clear_oflag(planner *p, const char *w, uint32_t fd, uint32_t flags) { emit(p, OP_TTY_CLEAR_OFLAG, C, "uu", w, fd, flags); }
 static inline void op_rmdir(planner *p, const char *w, const char *path) { emit(p, OP_RMDIR, T, "s", w, path); }
 static inline void op_unlink(planner *p, const char *w, const char *path) { emit(p, OP_UNLINK, T, "s", w, path); }
 #undef H

@@ -56,6 +56,9 @@ static void plan_host(planner *p) {
         op_write_child_proc(p, s->why_uid_map, "uid_map", s->uid_map);
         op_write_child_proc(p, s->why_gid_map, "gid_map", s->gid_map);
     }
+    /* ORDER: the devices move once C's namespace exists and before C may run (runc moves them
+     * from the parent before init is configured) */
+    plan_net_host(p);
     /* C moves itself into its cgroups once it may run (plan_cgroups_join): P writes no pid */
     op_sync_signal(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_MAY_RUN);
     /* ORDER: the caller runs prestart and createRuntime hooks when the child has made its
@@ -123,6 +126,10 @@ void plan_console_setup(planner *p) {
     if (!console_path(p)) return;
     const char *why = s->why_console_size ? arena_printf(&p->a, "%s %s", s->why_terminal, s->why_console_size) : s->why_terminal;
     op_console_setup(p, why, "/dev/ptmx", s->console_rows, s->console_cols);
+    /* the pty planc serves itself passes bytes as written (runc's recvtty clears ONLCR); a
+     * caller's --console-socket gets the pty as the kernel makes it, as runc leaves it */
+    if (!p->ctx.console_socket)
+        op_tty_clear_oflag(p, arena_printf(&p->a, "%s option:console-proxy", s->why_terminal), 0, F_ONLCR);
 }
 
 static void plan_container(planner *p) {
@@ -162,6 +169,8 @@ static void plan_container(planner *p) {
     for (uint32_t i = 0; i < s->nns; i++)
         if (*s->ns[i].path && s->ns[i].flag != F_CLONE_NEWPID)
             op_setns(p, F_LANE_CONTAINER, s->ns[i].why, s->ns[i].path, s->ns[i].flag);
+    /* ORDER: in the container's network namespace, before mounts (runc's setupNetwork) */
+    plan_net_container(p);
     for (uint32_t i = 0; i < s->nrlimits; i++)
         op_setrlimit(p, s->rlimits[i].why, s->rlimits[i].resource, s->rlimits[i].soft, s->rlimits[i].hard);
     if (s->hostname && *s->hostname) op_sethostname(p, s->why_hostname, s->hostname);
@@ -202,14 +211,21 @@ void plan_creds(planner *p) {
         op_seccomp_set_filter(p, s->seccomp.why, s->seccomp.flags, s->seccomp.bpf, s->seccomp.bpf_len);
     /* SECURITY: nothing inherited from the caller may reach the container process */
     plan_close_fds(p);
+    /* ORDER: the cwd is tried first with the runtime's credentials (a directory only root may
+     * enter), and on EPERM/EACCES once more as the user (one only the user may enter), as
+     * runc's finalizeNamespace does */
+    if (s->cwd) op_chdir_try(p, s->why_cwd, s->cwd);
     /* ORDER: the bounding set is cut while we still hold CAP_SETPCAP; keepcaps keeps the
      * permitted set across setresuid; the final sets are installed last (finalizeNamespace) */
     op_capbset_drop(p, s->cap_why[0], ALL_CAPS & ~s->cap[0]);
     op_set_keepcaps(p, "default:keepcaps", 1);
+    /* ORDER: stdio (the pty, the caller's pipes) is given to the user while C still has
+     * CAP_CHOWN, so the process can reopen /proc/self/fd/N (runc's fixStdioPermissions) */
+    op_fchown_stdio(p, s->why_user ? s->why_user : "default:user", s->uid, "/dev/null");
     op_setgroups(p, s->why_user ? s->why_user : "default:user", &s->gids);
     op_setresgid(p, s->why_user ? s->why_user : "default:user", s->gid, s->gid, s->gid);
     op_setresuid(p, s->why_user ? s->why_user : "default:user", s->uid, s->uid, s->uid);
-    if (s->cwd) op_chdir(p, s->why_cwd, s->cwd);
+    if (s->cwd) op_chdir_retry(p, s->why_cwd, s->cwd);
     op_set_keepcaps(p, "default:keepcaps", 0);
     const char *cw = s->cap_why[1];
     if (strcmp(cw, s->cap_why[3])) cw = arena_printf(&p->a, "%s %s %s", s->cap_why[1], s->cap_why[3], s->cap_why[2]);

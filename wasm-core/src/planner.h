@@ -84,6 +84,9 @@ typedef struct {
     const char *access, *why;
 } devrule_spec;
 
+/* one entry of linux.netDevices: the host's device and its name in the container */
+typedef struct { const char *host, *name, *why; } netdev_spec;
+
 /* one entry of hooks.<kind> */
 typedef struct { const char *path, *why; strvec args, env; uint32_t timeout_ms; } hook_spec;
 enum { HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER, HOOK_POSTSTART, HOOK_POSTSTOP, HOOK__COUNT };
@@ -157,6 +160,7 @@ typedef struct {
                *why_period, *why_cpus, *why_mems;
     bool has_blkio_weight; uint64_t blkio_weight; const char *why_blkio_weight;
     proc_attrs pa;
+    netdev_spec *netdevs; uint32_t nnetdevs;   /* sorted by host name */
 } spec;
 
 typedef struct planner {
@@ -246,6 +250,9 @@ void plan_execve(planner *p);
 void plan_exec_check(planner *p);
 void plan_cgroups_teardown(planner *p);
 void plan_cgroup_mount(planner *p, const mount_spec *m);
+void spec_read_netdevices(planner *p, const jv *lx);   /* plan_net.c: linux.netDevices */
+void plan_net_host(planner *p);          /* plan_net.c: P moves the devices in, before CHILD_MAY_RUN */
+void plan_net_container(planner *p);     /* plan_net.c: C brings lo and the moved devices up */
 
 /* api.c: the whole planner. On success returns true with the plan in *out; on failure
  * returns false with the sorted errors in p->errs. */

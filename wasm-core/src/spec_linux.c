@@ -450,6 +450,7 @@ static void read_linux(planner *p, const jv *root) {
     s->uid_map = read_idmap(p, lx, "uidMappings", &s->why_uid_map);
     s->gid_map = read_idmap(p, lx, "gidMappings", &s->why_gid_map);
     read_sysctl(p, lx);
+    spec_read_netdevices(p, lx);
     spec_read_seccomp(p, lx);
     unsupported_if_present(p, lx, "intelRdt", "linux.intelRdt");
     spec_read_linux_attrs(p, lx);

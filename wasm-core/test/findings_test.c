@@ -71,7 +71,7 @@ static const char *PRIV =
     "{\"destination\":\"/var/run/docker.sock\",\"source\":\"/var/run/docker.sock\",\"options\":[\"bind\",\"ro\"]},"
     "{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv/data\",\"options\":[\"rbind\"]}],"
     "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"},{\"type\":\"uts\"},{\"type\":\"ipc\"}],"
-    "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"},"
+    "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"},\"netDevices\":{\"eth1\":{\"name\":\"ctr1\"}},"
     "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"access\":\"m\"}]}}}";
 
 static void privileged_config_is_reported_at_exact_pointers(void) {
@@ -93,6 +93,7 @@ static void privileged_config_is_reported_at_exact_pointers(void) {
     CHECK(count(&r, "host-network-namespace", NULL) == 0, "joined is not missing");
     CHECK(count(&r, "seccomp-default-allow", "/linux/seccomp/defaultAction") == 1, "seccomp allow");
     CHECK(count(&r, "no-seccomp", NULL) == 0, "seccomp present");
+    CHECK(count(&r, "host-net-device", "/linux/netDevices/eth1") == 1, "netDevices");
     CHECK(count(&r, "devices-allow-all", "/linux/resources/devices/1") == 1, "devices");
     CHECK(count(&r, "devices-allow-all", NULL) == 1, "c *:* m flagged");
     CHECK(count(&r, "masked-paths-empty", "/linux/maskedPaths") == 1, "masked");

@@ -1,5 +1,6 @@
 // Compares two plans op by op (aligned by op and key args) and summarises what changed in
-// privilege: capabilities, writable host binds, masks, read-only paths, namespaces, seccomp, devices.
+// privilege: capabilities, writable host binds, masks, read-only paths, namespaces, seccomp, devices,
+// host network devices.
 // Pure: works on decoded ops only, so it needs no root, no planner and no host.
 import { FLAGS, OPS } from '../gen/ops.js';
 import type { ArgValue, PlanOp } from '../plan/decode.js';
@@ -25,6 +26,7 @@ export interface PrivilegedSummary {
   seccomp: 'unchanged' | 'added' | 'removed' | 'changed' | 'none';
   deviceRules: SetChange;
   deviceNodes: SetChange;
+  hostNetDevices: SetChange;   /* host network devices moved into the container (link_move) */
   noNewPrivileges: 'unchanged' | 'added' | 'removed';
   user: { from: string; to: string } | null;
 }
@@ -47,7 +49,7 @@ const KEY_ARGS: Record<string, string[]> = {
   sync_signal: ['point'], sync_wait: ['point'], sync_caller: ['point'], write_child_proc: ['file'],
   mount: ['target'], mkdir_in_root: ['path'], mount_in_root: ['target', 'src_kind'], mknod_in_root: ['path'],
   chown_in_root: ['path'], symlink_in_root: ['linkpath'], mask_path: ['path'], setrlimit: ['resource'],
-  run_hook: ['path'], rmdir: ['path'], unlink: ['path'],
+  run_hook: ['path'], rmdir: ['path'], unlink: ['path'], link_move: ['name'], link_up: ['name'],
 };
 
 function show(op: string, arg: string, v: ArgValue): string {
@@ -145,14 +147,14 @@ interface PrivView {
   caps: Record<string, Set<string>>;    /* capability -> sets */
   writableBinds: Set<string>; masked: Set<string>; readonly: Set<string>;
   namespaces: Set<string>; joined: Set<string>;
-  seccomp: string | null; deviceRules: Set<string>; deviceNodes: Set<string>;
+  seccomp: string | null; deviceRules: Set<string>; deviceNodes: Set<string>; netDevices: Set<string>;
   nnp: boolean; user: string;
 }
 
 function view(ops: readonly PlanOp[]): PrivView {
   const v: PrivView = {
     caps: {}, writableBinds: new Set(), masked: new Set(), readonly: new Set(), namespaces: new Set(), joined: new Set(),
-    seccomp: null, deviceRules: new Set(), deviceNodes: new Set(), nnp: false, user: '0:0',
+    seccomp: null, deviceRules: new Set(), deviceNodes: new Set(), netDevices: new Set(), nnp: false, user: '0:0',
   };
   const addCaps = (set: string, bits: bigint): void => { for (const c of capNames(bits)) (v.caps[c] ??= new Set()).add(set); };
   let bounding: bigint | null = null;
@@ -193,6 +195,7 @@ function view(ops: readonly PlanOp[]): PrivView {
         break;
       }
       case 'mknod_in_root': v.deviceNodes.add(`${a.path as string} ${NODE_TYPE[(a.mode as number) & 0o170000] ?? '?'} ${a.major}:${a.minor}`); break;
+      case 'link_move': v.netDevices.add(`${a.name as string} -> ${a.new_name as string}`); break;
       case 'set_no_new_privs': v.nnp = true; break;
       case 'setresuid': v.user = `${a.euid}:${v.user.split(':')[1]}`; break;
       case 'setresgid': v.user = `${v.user.split(':')[0]}:${a.egid}`; break;
@@ -229,6 +232,7 @@ export function privilegedSummary(a: readonly PlanOp[], b: readonly PlanOp[]): P
     seccomp: x.seccomp === y.seccomp ? (x.seccomp === null ? 'none' : 'unchanged') : x.seccomp === null ? 'added' : y.seccomp === null ? 'removed' : 'changed',
     deviceRules: setDiff(x.deviceRules, y.deviceRules),
     deviceNodes: setDiff(x.deviceNodes, y.deviceNodes),
+    hostNetDevices: setDiff(x.netDevices, y.netDevices),
     noNewPrivileges: x.nnp === y.nnp ? 'unchanged' : y.nnp ? 'added' : 'removed',
     user: x.user === y.user ? null : { from: x.user, to: y.user },
   };
@@ -267,6 +271,7 @@ export function renderDiffText(d: PlanDiff, a: readonly PlanOp[], b: readonly Pl
   if (s.seccomp === 'added' || s.seccomp === 'removed' || s.seccomp === 'changed') out.push(`  seccomp: ${s.seccomp}`);
   list('device cgroup rule', s.deviceRules);
   list('device node', s.deviceNodes);
+  list('host network device', s.hostNetDevices);
   if (s.noNewPrivileges !== 'unchanged') out.push(`  noNewPrivileges: ${s.noNewPrivileges}`);
   if (s.user) out.push(`  user: ${s.user.from} -> ${s.user.to}`);
   lines.push(d.same ? 'plans are the same' : `${d.ops.length} op change(s)`);

@@ -41,6 +41,7 @@ export function featuresDocument(hooks: string[]): Record<string, unknown> {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       memoryPolicy: { modes: names('mpol_mode'), flags: names('mpol_flags') },
+      netDevices: { enabled: true },
     },
     annotations: {
       'org.opencontainers.runc.checkpoint.enabled': 'false', 'dev.planc.plan.pinning': 'true',

@@ -132,7 +132,7 @@ int do_CLONE_INTO_CGROUP(struct ctx *c, const struct op *op, struct err *e)
 
 static const char *point_name(uint32_t p)
 {
-	static const char *const names[] = { "?", "CHILD_MAY_RUN", "CHILD_READY", "CHILD_HOOKS", "HOOKS_DONE" };
+	static const char *const names[] = { "?", "CHILD_MAY_RUN", "CHILD_READY", "CHILD_HOOKS", "HOOKS_DONE", "?", "CHILD_DONE" };
 	return p < sizeof names / sizeof *names ? names[p] : "?";
 }
 
@@ -170,11 +170,13 @@ int do_SYNC_WAIT(struct ctx *c, const struct op *op, struct err *e)
 		e->reported = 1;
 		return -EPIPE;
 	}
+	if (r == 0 && want == SYNC_CHILD_DONE && !c->is_child)
+		return child_closed(c, e);
 	if (r == 0) {
 		fail(e, EPIPE, "%s: %s", point_name(want),
 		     c->is_child ? "planc-shim exited before the sync point"
 				 : "container init exited before it was ready");
-		e->bare = 1;
+		e->bare = e->peer_gone = 1;
 		return -EPIPE;
 	}
 	if (r != (ssize_t)(c->is_child ? sizeof m : sizeof v) || v != want)

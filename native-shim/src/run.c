@@ -160,6 +160,8 @@ int run_wait(struct ctx *c, const struct plan *p)
 		tcsetattr(0, TCSANOW, &x.saved);
 	while (!exited && waitpid(c->child, &status, 0) < 0 && errno == EINTR)
 		;
+	/* C may have failed after "created" without a word on the report fd (its filter denied it) */
+	child_report(c, p, status, 1);
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	/* ORDER: C (and with it its mount namespace) is gone, so its cgroups are empty now */
 	apply_teardown(c, p, 1);

@@ -75,7 +75,20 @@ struct err {
 	int errnum;
 	int reported;        /* the record is already on the report fd (written by C) */
 	int bare;            /* the message is complete: no strerror appended */
+	int peer_gone;       /* P: C closed the sync socket (it died) before the point */
+	int filter_step;     /* C: the op that loaded the seccomp filter, plus one; 0: none yet */
 	char what[480];
+};
+
+/* the page P and C share (MAP_SHARED, made before clone): C notes each step and its failure
+ * in memory, so P can report them even when the seccomp filter lets C make no syscall */
+struct progress {
+	uint32_t step;          /* the op C is applying */
+	int32_t filter_step;    /* the op that loaded the filter; -1: none yet */
+	uint32_t closed;        /* sync_close returned: C's end of the sync socket is closed */
+	uint32_t failed;        /* C failed: its record is in `record` */
+	uint32_t reported;      /* ... and C wrote it to the report fd itself */
+	char record[2040];
 };
 
 enum mode { MODE_CREATE, MODE_RUN, MODE_TEARDOWN, MODE_HOST };
@@ -95,6 +108,8 @@ struct ctx {
 	pid_t host_pid;      /* C: its pid in P's pid namespace, sent with CHILD_MAY_RUN */
 	int detached;        /* C in create mode after CHILD_READY: failures go to stderr as text */
 	sigset_t child_mask; /* the signal mask C restores right after clone */
+	struct progress *pg; /* shared with C; NULL in the modes without a clone */
+	int listener_fd;     /* C: the seccomp listener, from seccomp_set_filter */
 };
 
 /* every handler, named after its op: do_MKFIFO, do_MOUNT_IN_ROOT, ... */
@@ -114,9 +129,16 @@ int fail(struct err *e, int errnum, const char *fmt, ...) __attribute__((format(
 int fail_errno(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void report_error(int fd, long step, const struct op *op, const struct err *e);
 void report_text(int fd, const char *prefix, const struct op *op, const struct err *e);
-void report_line(int fd, const char *line);
+int report_line(int fd, const char *line);
+size_t report_format(char *line, size_t cap, long step, const struct op *op, const struct err *e);
 size_t json_str(char *out, size_t cap, const char *s, size_t n);
 const char *errname(int errnum);
+
+/* ops_seccomp.c: C's progress and its end, as P reads them */
+struct progress *progress_new(void);
+_Noreturn void die(int code);
+int child_closed(struct ctx *c, struct err *e);
+int child_report(struct ctx *c, const struct plan *p, int status, int signals);
 
 /* run.c: run mode after "created" */
 void run_signals(sigset_t *set);

@@ -28,6 +28,7 @@ struct prlimit_val { uint64_t cur, max; };
 
 struct sock_fprog_raw { unsigned short len; const void *filter; };
 #define SECCOMP_SET_MODE_FILTER 1
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER 8   /* seccomp(2) returns the listener fd */
 
 #define PROC_SUPER_MAGIC 0x9fa0
 #ifndef PR_CAP_AMBIENT

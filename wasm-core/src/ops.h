@@ -53,6 +53,9 @@ static inline void op_run_hook(planner *p, const char *w, const char *path, cons
 static inline void op_write_child_proc(planner *p, const char *w, const char *file, const char *data) { emit(p, OP_WRITE_CHILD_PROC, H, "ss", w, file, data); }
 static inline void op_exec_check(planner *p, const char *w, const char *file, const strvec *search) { emit(p, OP_EXEC_CHECK, C, "sS", w, file, search); }
 static inline void op_move_root(planner *p, const char *w, const char *new_root) { emit(p, OP_MOVE_ROOT, C, "s", w, new_root); }
+static inline void op_sync_close(planner *p, const char *w, uint32_t point) { emit(p, OP_SYNC_CLOSE, C, "u", w, point); }
+static inline void op_seccomp_listener_send(planner *p, const char *w) { emit(p, OP_SECCOMP_LISTENER_SEND, C, "", w); }
+static inline void op_seccomp_listener_forward(planner *p, const char *w, const char *path, const strvec *parts) { emit(p, OP_SECCOMP_LISTENER_FORWARD, H, "sS", w, path, parts); }
 static inline void op_rmdir(planner *p, const char *w, const char *path) { emit(p, OP_RMDIR, T, "s", w, path); }
 static inline void op_unlink(planner *p, const char *w, const char *path) { emit(p, OP_UNLINK, T, "s", w, path); }
 #undef H

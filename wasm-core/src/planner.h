@@ -223,6 +223,9 @@ void plan_creds(planner *p);
 void plan_execve(planner *p);
 void plan_exec_check(planner *p);
 void plan_cgroups_teardown(planner *p);
+void plan_close_fds(planner *p);         /* plan.c */
+void plan_finalize(planner *p);          /* plan_seccomp.c: creds, exec check, CHILD_READY and the filter in runc's orders */
+void plan_seccomp_host(planner *p, bool exec);   /* plan_seccomp.c: P's side after CHILD_READY */
 void plan_cgroup_mount(planner *p, const mount_spec *m);
 
 /* api.c: the whole planner. On success returns true with the plan in *out; on failure

@@ -109,8 +109,8 @@ static int create_failed(struct ctx *c, const struct plan *p, const struct op *o
 		while (waitpid(c->child, &status, 0) < 0 && errno == EINTR)
 			;
 		/* ORDER: C is reaped, so its page is final: its record, or the signal that ended it */
-		if (!e->reported)
-			e->reported = child_report(c, p, status, e->peer_gone);
+		if (child_report(c, p, status, e->peer_gone && !e->reported))
+			e->reported = 1;
 	}
 	if (!e->reported)
 		report_error(c->report_fd, op->index, op, e);

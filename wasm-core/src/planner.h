@@ -192,6 +192,7 @@ void spec_read_container(planner *p, const jv *cfg, bool for_exec);  /* context 
 void spec_read_process_obj(planner *p, const jv *proc);
 void spec_read_resources_obj(planner *p, const jv *res, bool for_update);
 void spec_read_hooks(planner *p, const jv *root);
+void spec_read_annotations(planner *p, const jv *root);    /* spec_hooks.c: sorted, for state JSON */
 void context_read(planner *p, const jv *root);
 
 /* emit.c: emit(p, OP_X, lane, why, args...) with args typed per the op's signature:

@@ -154,6 +154,18 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
     }
   }
 
+  test('a profile that kills execve fails run naming execve; a container killed later by its own filter is only its exit status, as with runc', () => {
+    for (const nnp of [false, true]) {
+      const r = runBoth({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_KILL_PROCESS' }] }, nnp, ['true']);
+      expect(r.runc.code).toBe(128 + 31);   // runc: the status, and no word of why
+      expect(r.planc.code).not.toBe(0);
+      expect(r.planc.stderr).toMatch(/step \d+ execve killed by signal 31 .*under the seccomp filter of step \d+/);
+    }
+    const r = runBoth({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['uname'], action: 'SCMP_ACT_KILL_PROCESS' }] }, false, ['sh', '-c', 'uname']);
+    expect(r.runc.code).toBe(128 + 31);
+    expect({ code: r.planc.code, stderr: r.planc.stderr }).toEqual({ code: r.runc.code, stderr: '' });
+  });
+
   test('exec under the container\'s filter: a denied step fails promptly and names it, as runc fails', () => {
     // the container runs; only an exec as uid 1000 meets the denied id change (runc calls setuid)
     const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['setresuid', 'setuid'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1000, op: 'SCMP_CMP_EQ' }] }] };

@@ -87,8 +87,7 @@ static _Noreturn void child_failed(struct ctx *c, long step, const struct op *op
 	e->filter_step = g->filter_step + 1;
 	report_format(g->record, sizeof g->record, step, op, e);
 	__atomic_store_n(&g->failed, 1, __ATOMIC_SEQ_CST);
-	/* ORDER: detached, C still reports through P until sync_close; a plain line after it */
-	if (c->detached && c->sync_fd < 0)
+	if (c->detached)
 		report_text(2, "planc: exec failed: ", op, e);
 	else if (e->reported || (!c->detached && report_line(c->report_fd, g->record) == 0))
 		__atomic_store_n(&g->reported, 1, __ATOMIC_SEQ_CST);
@@ -240,6 +239,8 @@ int main(int argc, char **argv)
 		report_error(c.report_fd, -1, NULL, &e);
 		return 1;
 	}
+	for (uint32_t i = 0; i < p.count; i++)
+		c.detach_late |= p.ops[i].def->code == OP_SYNC_CLOSE;
 	c.sync_fd = sv[0];
 	c.sync_peer = sv[1];
 	sigprocmask(SIG_SETMASK, NULL, &c.child_mask);

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -98,6 +99,8 @@ static int cloned(struct ctx *c, long pid)
 		c->control_fd = c->console_fd = -1;
 		/* ORDER: C drops the signal mask P holds for forwarding before anything else */
 		sigprocmask(SIG_SETMASK, &c->child_mask, NULL);
+		/* execve renames it: P tells C's death at execve from the container's (child_report) */
+		prctl(PR_SET_NAME, INIT_COMM, 0, 0, 0);
 		return 0;
 	}
 	c->child = (pid_t)pid;
@@ -146,13 +149,21 @@ int do_SYNC_SIGNAL(struct ctx *c, const struct op *op, struct err *e)
 	/* ORDER: in create mode nobody reads the report pipe once P has said "created", and a
 	 * reader waiting for its EOF must not wait for `start`: C lets go of it here and sends
 	 * any later failure to its stderr as a plain line */
-	if (c->is_child && c->mode == MODE_CREATE && v == SYNC_CHILD_READY) {
-		if (c->report_fd > 2)
-			close(c->report_fd);
-		c->report_fd = 2;
-		c->detached = 1;
-	}
+	if (c->is_child && v == SYNC_CHILD_READY && !c->detach_late)
+		detach(c);
 	return 0;
+}
+
+/* C in create mode lets go of the report pipe at its last sync point (CHILD_READY, or
+ * sync_close when the plan has one) */
+void detach(struct ctx *c)
+{
+	if (c->mode != MODE_CREATE)
+		return;
+	if (c->report_fd > 2)
+		close(c->report_fd);
+	c->report_fd = 2;
+	c->detached = 1;
 }
 
 int do_SYNC_WAIT(struct ctx *c, const struct op *op, struct err *e)

@@ -2,6 +2,7 @@
  * sync_close that ends C's steps under the filter, and what P learns of C from their shared page
  * when the filter leaves C no syscall to tell it. Never chooses what is sent, or where. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,26 +52,35 @@ int do_SECCOMP_SET_FILTER(struct ctx *c, const struct op *op, struct err *e)
 	return 0;
 }
 
-/* C: the listener to P in one SCM_RIGHTS message; the message holds it, so C's copy goes now */
+union rights { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr h; };
+
+/* a one-part message; with fd >= 0 it carries that fd (SCM_RIGHTS) */
+static struct msghdr message(struct iovec *iov, union rights *r, int fd)
+{
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 1, .msg_control = r->b, .msg_controllen = sizeof r->b };
+	memset(r, 0, sizeof *r);
+	if (fd >= 0) {
+		r->h = (struct cmsghdr){ .cmsg_len = CMSG_LEN(sizeof(int)), .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS };
+		memcpy(CMSG_DATA(&r->h), &fd, sizeof fd);
+	}
+	return m;
+}
+
+/* C: the listener to P on the sync socket; the message holds it, so C's copy goes now */
 int do_SECCOMP_LISTENER_SEND(struct ctx *c, const struct op *op, struct err *e)
 {
 	uint32_t v = 0;
-	union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr h; } cb = { .b = { 0 } };
+	union rights r;
 	struct iovec iov = { &v, sizeof v };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.b, .msg_controllen = sizeof cb.b };
+	struct msghdr m = message(&iov, &r, c->listener_fd);
 	(void)op;
 	if (c->listener_fd < 0)
 		return fail(e, EBADF, "%s", "no listener from seccomp_set_filter");
-	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
-	h->cmsg_level = SOL_SOCKET;
-	h->cmsg_type = SCM_RIGHTS;
-	h->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(h), &c->listener_fd, sizeof(int));
-	ssize_t r = sendmsg(c->sync_fd, &m, MSG_NOSIGNAL);
+	ssize_t n = sendmsg(c->sync_fd, &m, MSG_NOSIGNAL);
 	int saved = errno;
 	close(c->listener_fd);
 	c->listener_fd = -1;
-	return r == (ssize_t)sizeof v ? 0 : fail(e, r < 0 ? saved : EPROTO, "%s", "sync socket");
+	return n == (ssize_t)sizeof v ? 0 : fail(e, n < 0 ? saved : EPROTO, "%s", "sync socket");
 }
 
 /* P: C's listener, then to the agent: the state (the parts joined by C's pid) and the fd in one
@@ -78,19 +88,17 @@ int do_SECCOMP_LISTENER_SEND(struct ctx *c, const struct op *op, struct err *e)
 int do_SECCOMP_LISTENER_FORWARD(struct ctx *c, const struct op *op, struct err *e)
 {
 	const char *path = op->a[0].s;
-	char *const *parts = op->a[1].sv;
 	uint32_t v = 0;
 	int fd = -1, sk = -1, r;
-	union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr h; } cb = { .b = { 0 } };
+	union rights rb;
 	struct iovec iov = { &v, sizeof v };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.b, .msg_controllen = sizeof cb.b };
+	struct msghdr m = message(&iov, &rb, -1);
 	ssize_t n;
 	do
 		n = recvmsg(c->sync_fd, &m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
-	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(h), sizeof fd);
+	if (n > 0 && m.msg_controllen >= CMSG_LEN(sizeof(int)) && rb.h.cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(&rb.h), sizeof fd);
 	if (fd < 0) {
 		if (n == (ssize_t)sizeof v && v == SYNC_PEER_FAILED)
 			return e->reported = 1, fail(e, EPIPE, "%s", "peer failed");
@@ -99,21 +107,17 @@ int do_SECCOMP_LISTENER_FORWARD(struct ctx *c, const struct op *op, struct err *
 		e->peer_gone = n == 0;
 		return r;
 	}
-	size_t len = 1;
+	size_t len = 1, o = 0;
 	for (uint32_t i = 0; i < op->a[1].n; i++)
-		len += strlen(parts[i]) + 12;
+		len += strlen(op->a[1].sv[i]) + 12;
 	char *state = malloc(len);
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	if (!state || strlen(path) >= sizeof a.sun_path) {
 		r = fail(e, state ? ENAMETOOLONG : ENOMEM, "%s", path);
 		goto out;
 	}
-	size_t o = 0;
-	for (uint32_t i = 0; i < op->a[1].n; i++) {
-		if (i)
-			o += (size_t)snprintf(state + o, len - o, "%d", (int)c->child);
-		o += (size_t)snprintf(state + o, len - o, "%s", parts[i]);
-	}
+	for (uint32_t i = 0; i < op->a[1].n; i++)
+		o += (size_t)snprintf(state + o, len - o, i ? "%d%s" : "%.0d%s", i ? (int)c->child : 0, op->a[1].sv[i]);
 	memcpy(a.sun_path, path, strlen(path) + 1);
 	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sk < 0 || connect(sk, (struct sockaddr *)&a, sizeof a) < 0) {
@@ -121,12 +125,7 @@ int do_SECCOMP_LISTENER_FORWARD(struct ctx *c, const struct op *op, struct err *
 		goto out;
 	}
 	iov = (struct iovec){ state, o };
-	m = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.b, .msg_controllen = sizeof cb.b };
-	h = CMSG_FIRSTHDR(&m);
-	h->cmsg_level = SOL_SOCKET;
-	h->cmsg_type = SCM_RIGHTS;
-	h->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	m = message(&iov, &rb, fd);
 	n = sendmsg(sk, &m, MSG_NOSIGNAL);
 	r = n == (ssize_t)o ? 0 : n < 0 ? fail_errno(e, "%s: sendmsg", path) : fail(e, EIO, "%s: short sendmsg", path);
 out:
@@ -146,6 +145,7 @@ int do_SYNC_CLOSE(struct ctx *c, const struct op *op, struct err *e)
 	c->sync_fd = -1;
 	if (c->pg)
 		__atomic_store_n(&c->pg->closed, 1, SEQ);
+	detach(c);
 	return 0;
 }
 
@@ -165,6 +165,18 @@ int child_closed(struct ctx *c, struct err *e)
 	return -EPIPE;
 }
 
+/* P, before reaping C: a zombie keeps its last name, and a successful execve changed it */
+int child_in_shim(pid_t pid)
+{
+	char path[32], comm[32] = { 0 };
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof comm - 1);
+	if (fd >= 0)
+		close(fd);
+	return n > 0 && !strcmp(comm, INIT_COMM "\n");
+}
+
 /* P, once C is reaped with status: the record C failed with, written for it if it could not,
  * or (signals) its death by a signal before execve. 1 when C's failure is on the report fd */
 int child_report(struct ctx *c, const struct plan *p, int status, int signals)
@@ -175,8 +187,8 @@ int child_report(struct ctx *c, const struct plan *p, int status, int signals)
 	if (__atomic_load_n(&g->failed, SEQ))
 		return g->reported || report_line(c->report_fd, g->record) == 0;
 	uint32_t step = __atomic_load_n(&g->step, SEQ);
-	if (!signals || !WIFSIGNALED(status) || step >= p->count || p->ops[step].def->code == OP_EXECVE)
-		return 0;   /* at execve: the container process's own death looks the same */
+	if (!signals || !WIFSIGNALED(status) || step >= p->count || (p->ops[step].def->code == OP_EXECVE && !c->in_shim))
+		return 0;   /* after execve: the container process's own death */
 	struct err e = { 0 };
 	fail(&e, ECANCELED, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
 	e.bare = 1;

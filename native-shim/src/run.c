@@ -136,8 +136,10 @@ int run_wait(struct ctx *c, const struct plan *p)
 			break;
 		/* ORDER: signals first, so a SIGWINCH is applied before input that followed it */
 		if ((f[0].revents & POLLIN) && read(sfd, &si, sizeof si) == sizeof si) {
-			if (si.ssi_signo == SIGCHLD)
+			if (si.ssi_signo == SIGCHLD) {
+				c->in_shim = child_in_shim(c->child);
 				exited = waitpid(c->child, &status, WNOHANG) == c->child;
+			}
 			else if (si.ssi_signo == SIGWINCH && x.raw)
 				copy_winsize(&x);
 			else

@@ -31,6 +31,7 @@ enum op_code {
 };
 
 #define MAX_ARGS 8
+#define INIT_COMM "planc-init"   /* C's name until its execve */
 /* private sync value: "my error record is already on the report fd" (never a plan point) */
 #define SYNC_PEER_FAILED 0xffffffffu
 
@@ -107,8 +108,10 @@ struct ctx {
 	const struct op *console_op;   /* P: the console_listen op, named if the proxy fails */
 	pid_t host_pid;      /* C: its pid in P's pid namespace, sent with CHILD_MAY_RUN */
 	int detached;        /* C in create mode after CHILD_READY: failures go to stderr as text */
+	int detach_late;     /* ... after sync_close instead: the plan has one */
 	sigset_t child_mask; /* the signal mask C restores right after clone */
 	struct progress *pg; /* shared with C; NULL in the modes without a clone */
+	int in_shim;         /* P: C's name was still INIT_COMM when it exited */
 	int listener_fd;     /* C: the seccomp listener, from seccomp_set_filter */
 };
 
@@ -116,6 +119,8 @@ struct ctx {
 #define OP(E, code, name, sig, names) int do_##E(struct ctx *, const struct op *, struct err *);
 #include "../../wasm-core/ops.def"
 #undef OP
+
+void detach(struct ctx *c);   /* ops_host.c */
 
 /* plan.c */
 int plan_read(int fd, uint8_t **buf, size_t *len, struct err *e);
@@ -138,6 +143,7 @@ const char *errname(int errnum);
 struct progress *progress_new(void);
 _Noreturn void die(int code);
 int child_closed(struct ctx *c, struct err *e);
+int child_in_shim(pid_t pid);
 int child_report(struct ctx *c, const struct plan *p, int status, int signals);
 
 /* run.c: run mode after "created" */

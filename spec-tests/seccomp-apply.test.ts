@@ -166,6 +166,17 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
     expect({ code: r.planc.code, stderr: r.planc.stderr }).toEqual({ code: r.runc.code, stderr: '' });
   });
 
+  test('start does not wait for an init that died under its filter after create, as runc', () => {
+    // with noNewPrivileges only the fifo handshake follows create: denying openat kills init there
+    for (const rt of ['runc', 'planc'] as const) {
+      const id = configure(rt, { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['openat', 'open'], action: 'SCMP_ACT_ERRNO' }] }, true, ['true']);
+      expect(spawnSync(runtimeBins[rt], ['--root', roots[rt], 'create', '--bundle', bundle, id], { stdio: 'ignore', timeout: 20_000 }).status).toBe(0);
+      const r = run(rt, ['--root', roots[rt], 'start', id], 5000);
+      expect(r.code).not.toBe(0);
+      expect(r.ms).toBeLessThan(1000);
+    }
+  });
+
   test('exec under the container\'s filter: a denied step fails promptly and names it, as runc fails', () => {
     // the container runs; only an exec as uid 1000 meets the denied id change (runc calls setuid)
     const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['setresuid', 'setuid'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1000, op: 'SCMP_CMP_EQ' }] }] };

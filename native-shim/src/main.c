@@ -84,7 +84,7 @@ static _Noreturn void child_failed(struct ctx *c, long step, const struct op *op
 {
 	uint32_t v = SYNC_PEER_FAILED;
 	struct progress *g = c->pg;
-	e->filter_step = g->filter_step + 1;
+	e->filter_step = (int)g->filter_step;
 	report_format(g->record, sizeof g->record, step, op, e);
 	__atomic_store_n(&g->failed, 1, __ATOMIC_SEQ_CST);
 	if (c->detached)
@@ -234,8 +234,9 @@ int main(int argc, char **argv)
 	}
 	if (c.mode == MODE_HOST)
 		return apply(&c, &p);
-	if (!(c.pg = progress_new()) || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		fail_errno(&e, c.pg ? "socketpair" : "mmap");
+	c.pg = mmap(NULL, sizeof *c.pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c.pg == MAP_FAILED || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		fail_errno(&e, c.pg == MAP_FAILED ? "mmap" : "socketpair");
 		report_error(c.report_fd, -1, NULL, &e);
 		return 1;
 	}

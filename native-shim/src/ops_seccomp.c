@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -15,15 +14,6 @@
 #include "sys.h"
 
 #define SEQ __ATOMIC_SEQ_CST
-
-struct progress *progress_new(void)
-{
-	struct progress *g = mmap(NULL, sizeof *g, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (g == MAP_FAILED)
-		return NULL;
-	g->filter_step = -1;
-	return g;
-}
 
 /* C's end, even when the filter denies exit itself (musl's _exit would spin): the trap needs no
  * syscall, and a forced SIGILL at its default action kills even a pid namespace's init */
@@ -48,7 +38,7 @@ int do_SECCOMP_SET_FILTER(struct ctx *c, const struct op *op, struct err *e)
 	if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
 		c->listener_fd = (int)r;   /* O_CLOEXEC from the kernel */
 	if (c->pg)
-		__atomic_store_n(&c->pg->filter_step, (int32_t)op->index, SEQ);
+		__atomic_store_n(&c->pg->filter_step, op->index + 1, SEQ);
 	return 0;
 }
 
@@ -192,7 +182,7 @@ int child_report(struct ctx *c, const struct plan *p, int status, int signals)
 	struct err e = { 0 };
 	fail(&e, ECANCELED, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
 	e.bare = 1;
-	e.filter_step = g->filter_step + 1;
+	e.filter_step = (int)g->filter_step;
 	report_error(c->report_fd, step, &p->ops[step], &e);
 	return 1;
 }

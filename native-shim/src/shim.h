@@ -85,7 +85,7 @@ struct err {
  * in memory, so P can report them even when the seccomp filter lets C make no syscall */
 struct progress {
 	uint32_t step;          /* the op C is applying */
-	int32_t filter_step;    /* the op that loaded the filter; -1: none yet */
+	uint32_t filter_step;   /* the op that loaded the filter, plus one; 0: none yet */
 	uint32_t closed;        /* sync_close returned: C's end of the sync socket is closed */
 	uint32_t failed;        /* C failed: its record is in `record` */
 	uint32_t reported;      /* ... and C wrote it to the report fd itself */
@@ -140,7 +140,6 @@ size_t json_str(char *out, size_t cap, const char *s, size_t n);
 const char *errname(int errnum);
 
 /* ops_seccomp.c: C's progress and its end, as P reads them */
-struct progress *progress_new(void);
 _Noreturn void die(int code);
 int child_closed(struct ctx *c, struct err *e);
 int child_in_shim(pid_t pid);

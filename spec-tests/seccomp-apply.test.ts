@@ -166,6 +166,18 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
     expect({ code: r.planc.code, stderr: r.planc.stderr }).toEqual({ code: r.runc.code, stderr: '' });
   });
 
+  test('an ALLOW-only profile runs as under runc; whatever the filter step does, it is that step that reports', () => {
+    for (const nnp of [false, true]) {
+      const r = runBoth({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [] }, nnp, SH);
+      expect({ code: r.planc.code, stdout: r.planc.stdout }).toEqual({ code: 0, stdout: r.runc.stdout });
+      // with no syscalls list at all: runs, or fails at seccomp_set_filter — never at the exec fifo
+      const bare = runBoth({ defaultAction: 'SCMP_ACT_ALLOW' }, nnp, SH);
+      expect(bare.runc.code).toBe(0);
+      if (bare.planc.code !== 0) expect(bare.planc.stderr).toMatch(/step \d+ seccomp_set_filter /);
+      expect(bare.planc.stderr).not.toContain('exec.fifo');
+    }
+  });
+
   test('start does not wait for an init that died under its filter after create, as runc', () => {
     // with noNewPrivileges only the fifo handshake follows create: denying openat kills init there
     for (const rt of ['runc', 'planc'] as const) {

@@ -174,6 +174,7 @@ int child_report(struct ctx *c, const struct plan *p, int status, int signals)
 	struct progress *g = c->pg;
 	if (!g)
 		return 0;
+	g->record[sizeof g->record - 1] = 0;
 	if (__atomic_load_n(&g->failed, SEQ))
 		return g->reported || report_line(c->report_fd, g->record) == 0;
 	uint32_t step = __atomic_load_n(&g->step, SEQ);

@@ -29,7 +29,7 @@ function dockerLike(): Config {
  * What the shim itself may call once the filter is in (docs/plan-format.md, "Under the seccomp
  * filter"), plus what busybox's sh, echo and id need; nothing else.
  */
-const SHIM_AFTER_FILTER = ['prctl', 'setgroups', 'setresgid', 'setresuid', 'chdir', 'capset', 'umask', 'close', 'openat', 'fstatfs', 'write', 'execve'];
+const SHIM_AFTER_FILTER = ['prctl', 'setgroups', 'setresgid', 'setresuid', 'chdir', 'capset', 'umask', 'close', 'openat', 'write', 'execve'];
 const BUSYBOX_SH = ['arch_prctl', 'brk', 'read', 'exit_group', 'getcwd', 'getegid', 'geteuid', 'getgid', 'getgroups', 'getpid', 'getppid',
   'getrandom', 'getuid', 'mprotect', 'newfstatat', 'prlimit64', 'readlink', 'rseq', 'rt_sigaction', 'rt_sigprocmask', 'rt_sigreturn',
   'set_robust_list', 'set_tid_address', 'uname', 'mmap', 'munmap', 'ioctl', 'fcntl', 'clone', 'fork', 'vfork', 'wait4', 'lseek', 'fstat'];

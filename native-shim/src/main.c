@@ -173,7 +173,7 @@ static int decode_only(int plan_fd)
 
 int main(int argc, char **argv)
 {
-	struct ctx c = { .sync_fd = -1, .sync_peer = -1, .root_fd = -1, .fifo_fd = -1,
+	struct ctx c = { .sync_fd = -1, .sync_peer = -1, .root_fd = -1, .fifo_fd = -1, .fifo_dir = -1,
 			 .control_fd = -1, .console_fd = -1, .listener_fd = -1 };
 	struct plan p = { 0 };
 	struct err e = { 0 };

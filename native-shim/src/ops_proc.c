@@ -139,9 +139,9 @@ int do_CHDIR(struct ctx *c, const struct op *op, struct err *e)
 /* close_fds: every fd ≥ first goes, except the shim's own (all O_CLOEXEC, gone at execve) */
 int do_CLOSE_FDS(struct ctx *c, const struct op *op, struct err *e)
 {
-	int keep[5] = { c->report_fd, c->sync_fd, c->root_fd, c->fifo_fd, c->console_fd }, n = 5;
+	int keep[6] = { c->report_fd, c->sync_fd, c->root_fd, c->fifo_fd, c->fifo_dir, c->console_fd }, n = 6;
 	unsigned lo = (unsigned)op->a[0].u;
-	for (int i = 1; i < n; i++)   /* insertion sort of five */
+	for (int i = 1; i < n; i++)   /* insertion sort of six */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
 			keep[j] = keep[j - 1];

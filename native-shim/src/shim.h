@@ -103,6 +103,7 @@ struct ctx {
 	pid_t child;
 	int root_fd;         /* from open_root */
 	int fifo_fd;         /* from exec_fifo_open */
+	int fifo_dir;        /* ... and its /proc/self/fd, to reopen it through */
 	int control_fd;      /* P: the caller's pipe that sync_caller reads, or -1 */
 	int console_fd;      /* P: the console_listen socket; C: the console_connect socket */
 	const struct op *console_op;   /* P: the console_listen op, named if the proxy fails */

@@ -4,7 +4,9 @@
 #include "ops.h"
 #include <string.h>
 
+#define FLAG_TSYNC 1u
 #define FLAG_NEW_LISTENER 8u       /* SECCOMP_FILTER_FLAG_NEW_LISTENER: seccomp(2) returns the listener fd */
+#define FLAG_TSYNC_ESRCH 16u
 #define RET_USER_NOTIF 0x7fc00000u
 #define NR_SENDMSG 46u             /* x86_64: how C hands the listener fd to P */
 #define SPEC_VERSION "1.0.2-dev"   /* the runtime-spec version of the state planc reports, as runc 1.1 */
@@ -112,7 +114,11 @@ void plan_seccomp_host(planner *p, bool exec) {
 
 static void filter(planner *p) {
     const seccomp_spec *sc = &p->s.seccomp;
-    op_seccomp_set_filter(p, sc->why, sc->flags | (sc->notify ? FLAG_NEW_LISTENER : 0), sc->bpf, sc->bpf_len);
+    uint32_t flags = sc->flags;
+    /* the kernel refuses TSYNC with a new listener unless TSYNC_ESRCH says how it may fail;
+     * C has one thread, so TSYNC changes nothing else */
+    if (sc->notify) flags |= FLAG_NEW_LISTENER | (flags & FLAG_TSYNC ? FLAG_TSYNC_ESRCH : 0);
+    op_seccomp_set_filter(p, sc->why, flags, sc->bpf, sc->bpf_len);
     /* ORDER: first thing under the filter, so the agent has the fd before C makes any other
      * syscall the filter may notify */
     if (sc->notify) op_seccomp_listener_send(p, sc->why_listener ? sc->why_listener : sc->why);

@@ -89,7 +89,7 @@ static _Noreturn void child_failed(struct ctx *c, long step, const struct op *op
 	__atomic_store_n(&g->failed, 1, __ATOMIC_SEQ_CST);
 	if (c->detached)
 		report_text(2, "planc: exec failed: ", op, e);
-	else if (e->reported || (!c->detached && report_line(c->report_fd, g->record) == 0))
+	else if (e->reported || report_line(c->report_fd, g->record) == 0)
 		__atomic_store_n(&g->reported, 1, __ATOMIC_SEQ_CST);
 	send(c->sync_fd, &v, sizeof v, MSG_NOSIGNAL);
 	die(1);

@@ -147,8 +147,8 @@ int do_SYNC_SIGNAL(struct ctx *c, const struct op *op, struct err *e)
 	if (send(c->sync_fd, m, n, MSG_NOSIGNAL) != (ssize_t)n)
 		return fail_errno(e, "%s", point_name(v));
 	/* ORDER: in create mode nobody reads the report pipe once P has said "created", and a
-	 * reader waiting for its EOF must not wait for `start`: C lets go of it here and sends
-	 * any later failure to its stderr as a plain line */
+	 * reader waiting for its EOF must not wait for `start`: C lets go of it here (or at
+	 * sync_close) and sends any later failure to its stderr as a plain line */
 	if (c->is_child && v == SYNC_CHILD_READY && !c->detach_late)
 		detach(c);
 	return 0;

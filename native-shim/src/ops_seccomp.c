@@ -106,8 +106,10 @@ int do_SECCOMP_LISTENER_FORWARD(struct ctx *c, const struct op *op, struct err *
 		r = fail(e, state ? ENAMETOOLONG : ENOMEM, "%s", path);
 		goto out;
 	}
-	for (uint32_t i = 0; i < op->a[1].n; i++)
-		o += (size_t)snprintf(state + o, len - o, i ? "%d%s" : "%.0d%s", i ? (int)c->child : 0, op->a[1].sv[i]);
+	char pid[16];
+	snprintf(pid, sizeof pid, "%d", (int)c->child);
+	for (uint32_t i = 0; i < op->a[1].n; i++)   /* part, pid, part, …, part */
+		o += (size_t)snprintf(state + o, len - o, "%s%s", i ? pid : "", op->a[1].sv[i]);
 	memcpy(a.sun_path, path, strlen(path) + 1);
 	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sk < 0 || connect(sk, (struct sockaddr *)&a, sizeof a) < 0) {

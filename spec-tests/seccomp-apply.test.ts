@@ -307,6 +307,19 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
     }
   });
 
+  test('a profile that denies or kills the listener hand-over fails at that step in under a second', async () => {
+    for (const action of ['SCMP_ACT_ERRNO', 'SCMP_ACT_KILL_PROCESS']) {
+      const sock = path.join(tmp, 'agent-h.sock');
+      await agent(sock, path.join(tmp, 'h.json'));
+      const profile = { ...NOTIFY(sock), syscalls: [...NOTIFY(sock).syscalls, { names: ['sendmsg'], action }] };
+      const id = configure('planc', profile, false, ['true']);
+      const r = run('planc', ['--root', roots.planc, 'run', '--bundle', bundle, id]);
+      expect(r.code).not.toBe(0);
+      expect(r.ms).toBeLessThan(1000);
+      expect(r.stderr).toMatch(/step \d+ seccomp_listener_send .*under the seccomp filter of step \d+/);
+    }
+  });
+
   test('a notifying profile without listenerPath is refused at its JSON Pointer', () => {
     const id = configure('planc', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }, false, ['true']);
     const r = run('planc', ['--root', roots.planc, 'create', '--bundle', bundle, id]);

@@ -89,11 +89,11 @@ int do_SECCOMP_LISTENER_FORWARD(struct ctx *c, const struct op *op, struct err *
 	while (n < 0 && errno == EINTR);
 	if (n > 0 && m.msg_controllen >= CMSG_LEN(sizeof(int)) && rb.h.cmsg_type == SCM_RIGHTS)
 		memcpy(&fd, CMSG_DATA(&rb.h), sizeof fd);
-	if (fd < 0) {
-		if (n == (ssize_t)sizeof v && v == SYNC_PEER_FAILED)
-			return e->reported = 1, fail(e, EPIPE, "%s", "peer failed");
-		r = n < 0 ? fail_errno(e, "%s", "recvmsg") : fail(e, n ? EPROTO : EPIPE, "%s",
+	if (fd < 0) {   /* C failed (its word, or EOF: it died) or sent something else */
+		int failed = n == (ssize_t)sizeof v && v == SYNC_PEER_FAILED;
+		r = n < 0 ? fail_errno(e, "%s", "recvmsg") : fail(e, n && !failed ? EPROTO : EPIPE, "%s",
 			n ? "no listener fd from the container init" : "container init exited before it sent the listener");
+		e->reported = failed;
 		e->peer_gone = n == 0;
 		return r;
 	}

@@ -74,6 +74,9 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
     bundle = makeBundle(path.join(tmp, 'bundle'), readFixture('default'));
     // a root-only program for the exec check: 0700, owned by root
     fs.writeFileSync(path.join(bundle, 'rootfs/rootonly'), '#!/bin/sh\necho "$@"\n', { mode: 0o700 });
+    // and one only group 10 may run: 0750 root:10
+    fs.writeFileSync(path.join(bundle, 'rootfs/grouponly'), '#!/bin/sh\necho group\n', { mode: 0o750 });
+    fs.chownSync(path.join(bundle, 'rootfs/grouponly'), 0, 10);
     agentBin = path.join(tmp, 'seccomp-agent');
     execFileSync('gcc', ['-O1', '-o', agentBin, path.join(repo, 'spec-tests/helpers/seccomp-agent.c')]);
     for (const rt of ['planc', 'runc']) { roots[rt] = path.join(tmp, `state-${rt}`); fs.mkdirSync(roots[rt]); }
@@ -220,6 +223,11 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
       // and root may run it
       const id2 = configure(rt, dockerLike(), false, ['/rootonly', 'root']);
       expect(run(rt, ['--root', roots[rt], 'run', '--bundle', bundle, id2]).stdout).toBe('root\n');
+      // the user's additional groups count, its primary group alone does not
+      const id3 = configure(rt, dockerLike(), false, ['/grouponly'], (c) => { c.process.user = { uid: 1000, gid: 1000, additionalGids: [10] }; });
+      expect(run(rt, ['--root', roots[rt], 'run', '--bundle', bundle, id3]).stdout).toBe('group\n');
+      const id4 = configure(rt, dockerLike(), false, ['/grouponly'], (c) => { c.process.user = { uid: 1000, gid: 1000 }; });
+      expect(run(rt, ['--root', roots[rt], 'create', '--bundle', bundle, id4]).stderr).toMatch(/permission denied/);
     }
   });
 

@@ -181,6 +181,15 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
     }
   });
 
+  test('run: an init that fails at the exec fifo under its filter, unable even to write why, is reported at that step', () => {
+    const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['openat', 'open'], action: 'SCMP_ACT_ERRNO' }, { names: ['write'], action: 'SCMP_ACT_KILL_PROCESS' }] };
+    const r = runBoth(profile, true, ['true']);
+    expect(r.runc.code).not.toBe(0);
+    expect(r.planc.code).not.toBe(0);
+    expect(r.planc.stderr).toMatch(/step \d+ exec_fifo_wait \/proc\/self\/fd\/\d+: Operation not permitted \(under the seccomp filter of step \d+\)/);
+    expect(r.planc.stderr).not.toContain('ENOENT');
+  });
+
   test('start does not wait for an init that died under its filter after create, as runc', () => {
     // with noNewPrivileges only the fifo handshake follows create: denying openat kills init there
     for (const rt of ['runc', 'planc'] as const) {

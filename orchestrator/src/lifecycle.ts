@@ -10,11 +10,16 @@ export const FORWARDED: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUI
 /**
  * Releases init without leaving the thread: opens the exec fifo non-blocking (init is blocked opening
  * it for writing, or about to be) and reads the one byte init writes. Resolves false, without that
- * byte, if init ended first: gone before opening the fifo, or closed it without writing.
+ * byte, if init ended first: gone before opening the fifo, or closed it without writing, or (`run`)
+ * the shim has already reaped it and removed the fifo with its teardown lane — its records say why.
  */
 export function releaseInit(path: string, pid: number): boolean {
   const io = sys();
-  const fd = io.open(path, io.O.RDONLY | io.O.NONBLOCK);
+  let fd: number;
+  try { fd = io.open(path, io.O.RDONLY | io.O.NONBLOCK); } catch (e) {
+    if ((e as SysError).code === 'ENOENT') return false;
+    throw e;
+  }
   const pause = new Int32Array(new SharedArrayBuffer(4));
   try {
     const byte = new Uint8Array(1);

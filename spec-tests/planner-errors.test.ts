@@ -40,6 +40,12 @@ const cases: Case[] = [
     line: '/process/user/umask: umask 010000 is out of range (at most 0777)' },
   { rule: 'env entry without a name', edit: (c) => { c.process.env.push('=x'); },
     line: '/process/env/2: invalid environment variable "=x": name cannot be empty' },
+  { rule: 'seccomp notify without a listener', edit: (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }; },
+    line: '/linux/seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath: nobody would answer the notifications' },
+  { rule: 'seccomp notify as the default action', edit: (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/run/a.sock', syscalls: [] }; },
+    line: '/linux/seccomp/defaultAction: SCMP_ACT_NOTIFY cannot be the default action: the runtime hands over the listener under the filter' },
+  { rule: 'seccomp notify for sendmsg', edit: (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/a.sock', syscalls: [{ names: ['sendmsg'], action: 'SCMP_ACT_NOTIFY' }] }; },
+    line: '/linux/seccomp/syscalls: SCMP_ACT_NOTIFY cannot be used for sendmsg: the runtime hands over the listener with it' },
   { rule: 'negative memory limit', edit: (c) => { c.linux.resources.memory = { limit: -5 }; },
     line: '/linux/resources/memory/limit: memory limit -5 is invalid (use -1 for unlimited)' },
   { rule: 'netDevices without a network namespace', edit: (c) => {

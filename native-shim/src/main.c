@@ -78,32 +78,41 @@ int apply_teardown(struct ctx *c, const struct plan *p, int report)
 	return failed;
 }
 
-/* C failed: its own record, a word to P that it is written, and out */
+/* C failed: its record on the shared page first (no syscall needed), then on the report fd and
+ * a word to P when the filter allows; and out, even if it does not */
 static _Noreturn void child_failed(struct ctx *c, long step, const struct op *op, struct err *e)
 {
 	uint32_t v = SYNC_PEER_FAILED;
+	struct progress *g = c->pg;
+	e->filter_step = (int)g->filter_step;
+	report_format(g->record, sizeof g->record, step, op, e);
+	__atomic_store_n(&g->failed, 1, __ATOMIC_SEQ_CST);
 	if (c->detached)
 		report_text(2, "planc: exec failed: ", op, e);
-	else if (!e->reported)
-		report_error(c->report_fd, step, op, e);
+	else if (e->reported || report_line(c->report_fd, g->record) == 0)
+		__atomic_store_n(&g->reported, 1, __ATOMIC_SEQ_CST);
 	send(c->sync_fd, &v, sizeof v, MSG_NOSIGNAL);
-	_exit(1);
+	die(1);
 }
 
 /* P failed before "created": nothing may be left behind */
 static int create_failed(struct ctx *c, const struct plan *p, const struct op *op, struct err *e)
 {
 	uint32_t v;
+	int status = 0;
 	/* C may have failed first (and so caused ours): then its record is the first failure */
 	while (c->child > 0 && !e->reported && recv(c->sync_fd, &v, sizeof v, MSG_DONTWAIT) == sizeof v)
 		e->reported = v == SYNC_PEER_FAILED;
-	if (!e->reported)
-		report_error(c->report_fd, op->index, op, e);
 	if (c->child > 0) {
 		kill(c->child, SIGKILL);
-		while (waitpid(c->child, NULL, 0) < 0 && errno == EINTR)
+		while (waitpid(c->child, &status, 0) < 0 && errno == EINTR)
 			;
+		/* ORDER: C is reaped, so its page is final: its record, or the signal that ended it */
+		if (child_report(c, p, status, e->peer_gone && !e->reported))
+			e->reported = 1;
 	}
+	if (!e->reported)
+		report_error(c->report_fd, op->index, op, e);
 	apply_teardown(c, p, 0);
 	return 1;
 }
@@ -117,6 +126,8 @@ static int apply(struct ctx *c, const struct plan *p)
 		const struct op *op = &p->ops[i];
 		if (op->lane != (c->is_child ? LANE_CONTAINER : LANE_HOST))
 			continue;
+		if (c->is_child)
+			__atomic_store_n(&c->pg->step, op->index, __ATOMIC_SEQ_CST);
 		if (op->def->fn(c, op, &e) < 0) {
 			if (c->is_child)
 				child_failed(c, op->index, op, &e);
@@ -162,8 +173,8 @@ static int decode_only(int plan_fd)
 
 int main(int argc, char **argv)
 {
-	struct ctx c = { .sync_fd = -1, .sync_peer = -1, .root_fd = -1, .fifo_fd = -1,
-			 .control_fd = -1, .console_fd = -1 };
+	struct ctx c = { .sync_fd = -1, .sync_peer = -1, .root_fd = -1, .fifo_fd = -1, .fifo_dir = -1,
+			 .control_fd = -1, .console_fd = -1, .listener_fd = -1 };
 	struct plan p = { 0 };
 	struct err e = { 0 };
 	uint8_t *buf;
@@ -223,11 +234,14 @@ int main(int argc, char **argv)
 	}
 	if (c.mode == MODE_HOST)
 		return apply(&c, &p);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		fail_errno(&e, "socketpair");
+	c.pg = mmap(NULL, sizeof *c.pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c.pg == MAP_FAILED || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		fail_errno(&e, c.pg == MAP_FAILED ? "mmap" : "socketpair");
 		report_error(c.report_fd, -1, NULL, &e);
 		return 1;
 	}
+	for (uint32_t i = 0; i < p.count; i++)
+		c.detach_late |= p.ops[i].def->code == OP_SYNC_CLOSE;
 	c.sync_fd = sv[0];
 	c.sync_peer = sv[1];
 	sigprocmask(SIG_SETMASK, NULL, &c.child_mask);

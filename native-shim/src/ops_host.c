@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -98,6 +99,8 @@ static int cloned(struct ctx *c, long pid)
 		c->control_fd = c->console_fd = -1;
 		/* ORDER: C drops the signal mask P holds for forwarding before anything else */
 		sigprocmask(SIG_SETMASK, &c->child_mask, NULL);
+		/* execve renames it: P tells C's death at execve from the container's (child_report) */
+		prctl(PR_SET_NAME, INIT_COMM, 0, 0, 0);
 		return 0;
 	}
 	c->child = (pid_t)pid;
@@ -132,7 +135,7 @@ int do_CLONE_INTO_CGROUP(struct ctx *c, const struct op *op, struct err *e)
 
 static const char *point_name(uint32_t p)
 {
-	static const char *const names[] = { "?", "CHILD_MAY_RUN", "CHILD_READY", "CHILD_HOOKS", "HOOKS_DONE" };
+	static const char *const names[] = { "?", "CHILD_MAY_RUN", "CHILD_READY", "CHILD_HOOKS", "HOOKS_DONE", "?", "CHILD_DONE" };
 	return p < sizeof names / sizeof *names ? names[p] : "?";
 }
 
@@ -144,15 +147,23 @@ int do_SYNC_SIGNAL(struct ctx *c, const struct op *op, struct err *e)
 	if (send(c->sync_fd, m, n, MSG_NOSIGNAL) != (ssize_t)n)
 		return fail_errno(e, "%s", point_name(v));
 	/* ORDER: in create mode nobody reads the report pipe once P has said "created", and a
-	 * reader waiting for its EOF must not wait for `start`: C lets go of it here and sends
-	 * any later failure to its stderr as a plain line */
-	if (c->is_child && c->mode == MODE_CREATE && v == SYNC_CHILD_READY) {
-		if (c->report_fd > 2)
-			close(c->report_fd);
-		c->report_fd = 2;
-		c->detached = 1;
-	}
+	 * reader waiting for its EOF must not wait for `start`: C lets go of it here (or at
+	 * sync_close) and sends any later failure to its stderr as a plain line */
+	if (c->is_child && v == SYNC_CHILD_READY && !c->detach_late)
+		detach(c);
 	return 0;
+}
+
+/* C in create mode lets go of the report pipe at its last sync point (CHILD_READY, or
+ * sync_close when the plan has one) */
+void detach(struct ctx *c)
+{
+	if (c->mode != MODE_CREATE)
+		return;
+	if (c->report_fd > 2)
+		close(c->report_fd);
+	c->report_fd = 2;
+	c->detached = 1;
 }
 
 int do_SYNC_WAIT(struct ctx *c, const struct op *op, struct err *e)
@@ -170,11 +181,13 @@ int do_SYNC_WAIT(struct ctx *c, const struct op *op, struct err *e)
 		e->reported = 1;
 		return -EPIPE;
 	}
+	if (r == 0 && want == SYNC_CHILD_DONE && !c->is_child)
+		return child_closed(c, e);
 	if (r == 0) {
 		fail(e, EPIPE, "%s: %s", point_name(want),
 		     c->is_child ? "planc-shim exited before the sync point"
 				 : "container init exited before it was ready");
-		e->bare = 1;
+		e->bare = e->peer_gone = 1;
 		return -EPIPE;
 	}
 	if (r != (ssize_t)(c->is_child ? sizeof m : sizeof v) || v != want)

@@ -1,5 +1,5 @@
 /* ops_proc.c — C's process-attribute ops: identity, limits, credentials, capabilities,
- * seccomp, fds, hooks and the final execve. Each is one syscall (or one per bit) with the plan's
+ * fds, hooks and the final execve. Each is one syscall (or one per bit) with the plan's
  * arguments; nothing here chooses a value. */
 #include <errno.h>
 #include <fcntl.h>
@@ -139,9 +139,9 @@ int do_CHDIR(struct ctx *c, const struct op *op, struct err *e)
 /* close_fds: every fd ≥ first goes, except the shim's own (all O_CLOEXEC, gone at execve) */
 int do_CLOSE_FDS(struct ctx *c, const struct op *op, struct err *e)
 {
-	int keep[5] = { c->report_fd, c->sync_fd, c->root_fd, c->fifo_fd, c->console_fd }, n = 5;
+	int keep[6] = { c->report_fd, c->sync_fd, c->root_fd, c->fifo_fd, c->fifo_dir, c->console_fd }, n = 6;
 	unsigned lo = (unsigned)op->a[0].u;
-	for (int i = 1; i < n; i++)   /* insertion sort of five */
+	for (int i = 1; i < n; i++)   /* insertion sort of six */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
 			keep[j] = keep[j - 1];
@@ -157,18 +157,6 @@ int do_CLOSE_FDS(struct ctx *c, const struct op *op, struct err *e)
 		if (i < n)
 			lo = hi + 1;
 	}
-	return 0;
-}
-
-int do_SECCOMP_SET_FILTER(struct ctx *c, const struct op *op, struct err *e)
-{
-	(void)c;
-	const struct arg *f = &op->a[1];
-	if (f->n % 8 || f->n / 8 > 0xffff)
-		return fail(e, EINVAL, "%u filter bytes", f->n);
-	struct sock_fprog_raw prog = { (unsigned short)(f->n / 8), f->b };
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)op->a[0].u, &prog) < 0)
-		return fail_errno(e, "0x%llx", (unsigned long long)op->a[0].u);
 	return 0;
 }
 
@@ -281,7 +269,7 @@ int do_RUN_HOOK(struct ctx *c, const struct op *op, struct err *e)
 	if (pid == 0) {
 		if (dup2(pfd[0], 0) == 0)
 			execve(path, op->a[1].sv, op->a[2].sv);
-		_exit(127);
+		die(127);
 	}
 	close(pfd[0]);
 	if (pid < 0) {

@@ -497,34 +497,46 @@ out:
 
 int do_EXEC_FIFO_OPEN(struct ctx *c, const struct op *op, struct err *e)
 {
+	struct statfs st;
 	int fd = open(op->a[0].s, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return fail_errno(e, "%s", op->a[0].s);
+	/* SECURITY: the fifo is reopened through this procfs directory (checked now, in the host's
+	 * view), so exec_fifo_wait needs no path lookup of its own under the seccomp filter */
+	int dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fstatfs(dir, &st) < 0 || st.f_type != PROC_SUPER_MAGIC) {
+		int r = dir < 0 ? fail_errno(e, "/proc/self/fd") : fail(e, EXDEV, "/proc is not procfs");
+		if (dir >= 0)
+			close(dir);
+		close(fd);
+		return r;
+	}
 	if (c->fifo_fd >= 0)
-		close(c->fifo_fd);
+		close(c->fifo_fd), close(c->fifo_dir);
 	c->fifo_fd = fd;
+	c->fifo_dir = dir;
 	return 0;
 }
 
 int do_EXEC_FIFO_WAIT(struct ctx *c, const struct op *op, struct err *e)
 {
-	char path[40];
+	char name[16];
 	(void)op;
 	if (c->fifo_fd < 0)
 		return fail(e, EBADF, "no exec_fifo_open before this op");
-	int r = proc_fd_path(path, sizeof path, c->fifo_fd, e);
-	if (r < 0)
-		return r;
-	/* ORDER: blocks until `start` opens the fifo for reading */
-	int fd;
+	snprintf(name, sizeof name, "%d", c->fifo_fd);
+	/* ORDER: blocks until `start` opens the fifo for reading; openat itself, not musl's open
+	 * (open plus fcntl): this runs under the seccomp filter */
+	int fd, r;
 	do
-		fd = open(path, O_WRONLY | O_CLOEXEC);
+		fd = (int)syscall(SYS_openat, c->fifo_dir, name, O_WRONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
-		return fail_errno(e, "%s", path);
-	r = write(fd, "0", 1) == 1 ? 0 : fail_errno(e, "%s: write", path);
+		return fail_errno(e, "/proc/self/fd/%s", name);
+	r = write(fd, "0", 1) == 1 ? 0 : fail_errno(e, "/proc/self/fd/%s: write", name);
 	close(fd);
 	close(c->fifo_fd);
-	c->fifo_fd = -1;
+	close(c->fifo_dir);
+	c->fifo_fd = c->fifo_dir = -1;
 	return r;
 }

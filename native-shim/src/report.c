@@ -12,6 +12,7 @@ static int vfail(struct err *e, int errnum, const char *fmt, va_list ap)
 	e->errnum = errnum;
 	e->reported = 0;
 	e->bare = 0;
+	e->peer_gone = 0;
 	vsnprintf(e->what, sizeof e->what, fmt, ap);
 	return -errnum;
 }
@@ -83,8 +84,8 @@ size_t json_str(char *out, size_t cap, const char *s, size_t n)
 	return o;
 }
 
-/* report_line: one record, one write, so records of P and C never interleave */
-void report_line(int fd, const char *line)
+/* report_line: one record, one write, so records of P and C never interleave; -1 if lost */
+int report_line(int fd, const char *line)
 {
 	size_t n = strlen(line);
 	while (n > 0) {
@@ -92,10 +93,11 @@ void report_line(int fd, const char *line)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return;
+			return -1;
 		line += w;
 		n -= (size_t)w;
 	}
+	return 0;
 }
 
 /* the message of a failure: "mount_in_root proc -> /proc: Operation not permitted" */
@@ -110,26 +112,37 @@ static void message(char *msg, size_t cap, const struct op *op, const struct err
 		snprintf(msg, cap, "%s %s: %s", name, e->what, strerror(e->errnum));
 	else
 		snprintf(msg, cap, "%s: %s", name, strerror(e->errnum));
+	size_t n = strlen(msg);
+	if (e->filter_step && n < cap)
+		snprintf(msg + n, cap - n, " (under the seccomp filter of step %d)", e->filter_step - 1);
 }
 
 /* report_text: the failure as one plain line, for a reader that is a terminal or a log */
 void report_text(int fd, const char *prefix, const struct op *op, const struct err *e)
 {
-	char msg[640], line[700];
+	char msg[700], line[760];
 	message(msg, sizeof msg, op, e);
 	snprintf(line, sizeof line, "%s%s\n", prefix, msg);
 	report_line(fd, line);
 }
 
-void report_error(int fd, long step, const struct op *op, const struct err *e)
+/* report_format: the error record as one JSON line; no syscall (C formats it under the filter) */
+size_t report_format(char *line, size_t cap, long step, const struct op *op, const struct err *e)
 {
-	char msg[640], qmsg[1400], line[1700];
+	char msg[700], qmsg[1400];
 	message(msg, sizeof msg, op, e);
 	json_str(qmsg, sizeof qmsg, msg, strlen(msg));
-	snprintf(line, sizeof line,
+	int n = snprintf(line, cap,
 		 "{\"type\":\"error\",\"step\":%ld,\"lane\":\"%s\",\"op\":\"%s\",\"errno\":%d,"
 		 "\"errname\":\"%s\",\"message\":%s}\n",
 		 step, op ? lane_name(op->lane) : "", op ? op->def->name : "", e->errnum,
 		 errname(e->errnum), qmsg);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+void report_error(int fd, long step, const struct op *op, const struct err *e)
+{
+	char line[1700];
+	report_format(line, sizeof line, step, op, e);
 	report_line(fd, line);
 }

@@ -139,8 +139,10 @@ int run_wait(struct ctx *c, const struct plan *p)
 			break;
 		/* ORDER: signals first, so a SIGWINCH is applied before input that followed it */
 		if ((f[0].revents & POLLIN) && read(sfd, &si, sizeof si) == sizeof si) {
-			if (si.ssi_signo == SIGCHLD)
+			if (si.ssi_signo == SIGCHLD) {
+				c->in_shim = child_in_shim(c->child);
 				exited = waitpid(c->child, &status, WNOHANG) == c->child;
+			}
 			else if (si.ssi_signo == SIGWINCH && x.raw)
 				copy_winsize(&x);
 			else
@@ -163,6 +165,8 @@ int run_wait(struct ctx *c, const struct plan *p)
 		tcsetattr(0, TCSANOW, &x.saved);
 	while (!exited && waitpid(c->child, &status, 0) < 0 && errno == EINTR)
 		;
+	/* C may have failed after "created" without a word on the report fd (its filter denied it) */
+	child_report(c, p, status, 1);
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	/* ORDER: C (and with it its mount namespace) is gone, so its cgroups are empty now */
 	apply_teardown(c, p, 1);

@@ -39,6 +39,7 @@ enum op_code {
 };
 
 #define MAX_ARGS 8
+#define INIT_COMM "planc-init"   /* C's name until its execve */
 /* private sync value: "my error record is already on the report fd" (never a plan point) */
 #define SYNC_PEER_FAILED 0xffffffffu
 
@@ -83,7 +84,20 @@ struct err {
 	int errnum;
 	int reported;        /* the record is already on the report fd (written by C) */
 	int bare;            /* the message is complete: no strerror appended */
+	int peer_gone;       /* P: C closed the sync socket (it died) before the point */
+	int filter_step;     /* C: the op that loaded the seccomp filter, plus one; 0: none yet */
 	char what[480];
+};
+
+/* the page P and C share (MAP_SHARED, made before clone): C notes each step and its failure
+ * in memory, so P can report them even when the seccomp filter lets C make no syscall */
+struct progress {
+	uint32_t step;          /* the op C is applying */
+	uint32_t filter_step;   /* the op that loaded the filter, plus one; 0: none yet */
+	uint32_t closed;        /* sync_close returned: C's end of the sync socket is closed */
+	uint32_t failed;        /* C failed: its record is in `record` */
+	uint32_t reported;      /* ... and C wrote it to the report fd itself */
+	char record[2040];
 };
 
 enum mode { MODE_CREATE, MODE_RUN, MODE_TEARDOWN, MODE_HOST };
@@ -97,19 +111,26 @@ struct ctx {
 	pid_t child;
 	int root_fd;         /* from open_root */
 	int fifo_fd;         /* from exec_fifo_open */
+	int fifo_dir;        /* ... and its /proc/self/fd, to reopen it through */
 	int control_fd;      /* P: the caller's pipe that sync_caller reads, or -1 */
 	int console_fd;      /* P: the console_listen socket; C: the console_connect socket */
 	const struct op *console_op;   /* P: the console_listen op, named if the proxy fails */
 	pid_t host_pid;      /* C: its pid in P's pid namespace, sent with CHILD_MAY_RUN */
 	int detached;        /* C in create mode after CHILD_READY: failures go to stderr as text */
+	int detach_late;     /* ... after sync_close instead: the plan has one */
 	sigset_t child_mask; /* the signal mask C restores right after clone */
 	int chdir_denied;    /* C: chdir_try met EPERM/EACCES, so chdir_retry changes directory */
+	struct progress *pg; /* shared with C; NULL in the modes without a clone */
+	int in_shim;         /* P: C's name was still INIT_COMM when it exited */
+	int listener_fd;     /* C: the seccomp listener, from seccomp_set_filter */
 };
 
 /* every handler, named after its op: do_MKFIFO, do_MOUNT_IN_ROOT, ... */
 #define OP(E, code, name, sig, names) int do_##E(struct ctx *, const struct op *, struct err *);
 #include "../../wasm-core/ops.def"
 #undef OP
+
+void detach(struct ctx *c);   /* ops_host.c */
 
 /* plan.c */
 int plan_read(int fd, uint8_t **buf, size_t *len, struct err *e);
@@ -123,9 +144,16 @@ int fail(struct err *e, int errnum, const char *fmt, ...) __attribute__((format(
 int fail_errno(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void report_error(int fd, long step, const struct op *op, const struct err *e);
 void report_text(int fd, const char *prefix, const struct op *op, const struct err *e);
-void report_line(int fd, const char *line);
+int report_line(int fd, const char *line);
+size_t report_format(char *line, size_t cap, long step, const struct op *op, const struct err *e);
 size_t json_str(char *out, size_t cap, const char *s, size_t n);
 const char *errname(int errnum);
+
+/* ops_seccomp.c: C's progress and its end, as P reads them */
+_Noreturn void die(int code);
+int child_closed(struct ctx *c, struct err *e);
+int child_in_shim(pid_t pid);
+int child_report(struct ctx *c, const struct plan *p, int status, int signals);
 
 /* run.c: run mode after "created" */
 void run_signals(sigset_t *set);

@@ -28,6 +28,7 @@ struct prlimit_val { uint64_t cur, max; };
 
 struct sock_fprog_raw { unsigned short len; const void *filter; };
 #define SECCOMP_SET_MODE_FILTER 1
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER 8   /* seccomp(2) returns the listener fd */
 
 struct sched_attr_v1 {       /* sched_setattr(2), SCHED_ATTR_SIZE_VER1 (with the util clamps) */
 	uint32_t size, policy;

@@ -622,6 +622,41 @@ test('container init dying before READY is reported by P', async () => {
   void step;
 }, { root: true });
 
+// one BPF instruction: return <ret> for every syscall
+const filterAll = (ret) => Buffer.concat([Buffer.from([6, 0, 0, 0]), u32(ret)]);
+const underFilter = (ret, after) => [
+  ['host', 'clone', NS('PID')],
+  ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
+  ['host', 'sync_wait', F.SYNC_CHILD_READY],
+  ['host', 'sync_wait', F.SYNC_CHILD_DONE],
+  ['container', 'sync_wait', F.SYNC_CHILD_MAY_RUN],
+  ['container', 'sync_signal', F.SYNC_CHILD_READY],
+  ...(ret === null ? [] : [['container', 'seccomp_set_filter', 0, filterAll(ret)]]),
+  ...after,
+  ['container', 'sync_close', F.SYNC_CHILD_DONE],
+  ['container', 'execve', '/bin/true', ['true'], [], []],
+];
+
+test('sync_close: the EOF at CHILD_DONE is the point; P reports created once C closed its end', async () => {
+  const r = await runShim('run', encode(underFilter(null, [['container', 'chdir', '/']])));
+  assert.equal(r.code, 0, JSON.stringify(r.records) + r.stderr);
+  assert.deepEqual(r.records.map((x) => x.type), ['created', 'exited']);
+}, { root: true });
+
+for (const [what, ret, says] of [['denies', 0x00050001, /chdir \/: Operation not permitted \(under the seccomp filter of step 6\)/],
+  ['kills on', 0x80000000, /chdir killed by signal 31 .*\(under the seccomp filter of step 6\)/]]) {
+  test(`a filter that ${what} every syscall after it: P writes C's record from the shared page, C does not spin`, async () => {
+    const t0 = Date.now();
+    const r = await runShim('run', encode(underFilter(ret, [['container', 'chdir', '/']])));
+    assert.equal(r.code, 1, JSON.stringify(r.records) + r.stderr);
+    assert.equal(r.records.length, 1, JSON.stringify(r.records));
+    assert.equal(r.records[0].step, 7);
+    assert.equal(r.records[0].op, 'chdir');
+    assert.match(r.records[0].message, says);
+    assert.ok(Date.now() - t0 < 2000, 'C ended by itself though exit was denied');
+  }, { root: true });
+}
+
 test('exec_check fails create with Go\'s exec.LookPath text for a missing, unfound or non-executable command', async () => {
   // failingPlan does not pivot: C resolves in the host's root, so the paths name the rootfs
   const ne = path.join(rootfs, 'not-exec'), bin = path.join(rootfs, 'bin');

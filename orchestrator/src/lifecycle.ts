@@ -10,8 +10,8 @@ export const FORWARDED: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUI
 /**
  * Releases init without leaving the thread: opens the exec fifo non-blocking (init is blocked opening
  * it for writing, or about to be) and reads the one byte init writes. Resolves false, without that
- * byte, if init ended first: gone before opening the fifo, or closed it without writing (or the
- * fifo is already gone).
+ * byte, if init ended first: gone before opening the fifo, or closed it without writing, or (`run`)
+ * the shim has already reaped it and removed the fifo with its teardown lane — its records say why.
  */
 export function releaseInit(path: string, pid: number): boolean {
   const io = sys();

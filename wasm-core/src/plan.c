@@ -71,6 +71,7 @@ static void plan_host(planner *p) {
         op_sync_signal(p, F_LANE_HOST, hooks, F_SYNC_HOOKS_DONE);
     }
     op_sync_wait(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_READY);
+    plan_seccomp_host(p, false);
 }
 
 /* the prestart and createRuntime hooks the caller runs: their pointers, or NULL for none */
@@ -181,47 +182,27 @@ static void plan_container(planner *p) {
      * before the root is finalized (runc's setupConsole point) */
     plan_console_setup(p);
     plan_after_pivot(p);
-    plan_creds(p);
-    plan_exec_check(p);
-    op_sync_signal(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_READY);
-    /* ORDER: with no_new_privs the filter goes in as late as possible, so the fewest
-     * runtime syscalls run under it: only the fifo handshake and execve (runc's order) */
-    if (s->seccomp.present && s->no_new_privs)
-        op_seccomp_set_filter(p, s->seccomp.why, s->seccomp.flags, s->seccomp.bpf, s->seccomp.bpf_len);
+    plan_finalize(p);
     op_exec_fifo_wait(p, "default:exec-fifo");
     plan_hooks(p, HOOK_START_CONTAINER, "created");
     plan_execve(p);
 }
 
 /* SECURITY: every fd above stdio and the preserved ones is closed before credentials change */
-static void plan_close_fds(planner *p) {
+void plan_close_fds(planner *p) {
     uint32_t n = p->ctx.preserve_fds;
     op_close_fds(p, n ? "default:close-fds option:preserve-fds" : "default:close-fds", 3 + n);
 }
 
-/* runc's finalizeNamespace, shared by create and exec: no_new_privs, the early seccomp
- * filter, fds, bounding set, user, cwd, capabilities, umask */
+/* runc's finalizeNamespace after its fd step, shared by create and exec: bounding set, user,
+ * the cwd's second try, capabilities, umask (no_new_privs, close_fds, the first cwd try, stdio
+ * and the filter: plan_finalize) */
 void plan_creds(planner *p) {
     const spec *s = &p->s;
-    if (s->no_new_privs) op_set_no_new_privs(p, s->why_nnp);
-    plan_proc_attrs(p);
-    /* ORDER: without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes in
-     * before the capabilities are dropped (runc does the same) */
-    if (s->seccomp.present && !s->no_new_privs)
-        op_seccomp_set_filter(p, s->seccomp.why, s->seccomp.flags, s->seccomp.bpf, s->seccomp.bpf_len);
-    /* SECURITY: nothing inherited from the caller may reach the container process */
-    plan_close_fds(p);
-    /* ORDER: the cwd is tried first with the runtime's credentials (a directory only root may
-     * enter), and on EPERM/EACCES once more as the user (one only the user may enter), as
-     * runc's finalizeNamespace does */
-    if (s->cwd) op_chdir_try(p, s->why_cwd, s->cwd);
     /* ORDER: the bounding set is cut while we still hold CAP_SETPCAP; keepcaps keeps the
      * permitted set across setresuid; the final sets are installed last (finalizeNamespace) */
     op_capbset_drop(p, s->cap_why[0], ALL_CAPS & ~s->cap[0]);
     op_set_keepcaps(p, "default:keepcaps", 1);
-    /* ORDER: stdio (the pty, the caller's pipes) is given to the user while C still has
-     * CAP_CHOWN, so the process can reopen /proc/self/fd/N (runc's fixStdioPermissions) */
-    op_fchown_stdio(p, s->why_user ? s->why_user : "default:user", s->uid, "/dev/null");
     op_setgroups(p, s->why_user ? s->why_user : "default:user", &s->gids);
     op_setresgid(p, s->why_user ? s->why_user : "default:user", s->gid, s->gid, s->gid);
     op_setresuid(p, s->why_user ? s->why_user : "default:user", s->uid, s->uid, s->uid);

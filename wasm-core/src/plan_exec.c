@@ -44,6 +44,7 @@ void plan_exec(planner *p) {
     plan_clone(p, "default:clone", 0);
     op_sync_signal(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_MAY_RUN);
     op_sync_wait(p, F_LANE_HOST, "default:sync", F_SYNC_CHILD_READY);
+    plan_seccomp_host(p, true);
 
     op_sync_wait(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_MAY_RUN);
     /* ORDER: C moves itself into the container's cgroups before it joins any namespace, while
@@ -61,10 +62,6 @@ void plan_exec(planner *p) {
      * /dev/ptmx in it through this fd */
     if (s->terminal) op_open_root(p, "default:exec-root", "/");
     plan_console_setup(p);
-    plan_creds(p);
-    plan_exec_check(p);
-    op_sync_signal(p, F_LANE_CONTAINER, "default:sync", F_SYNC_CHILD_READY);
-    if (s->seccomp.present && s->no_new_privs)
-        op_seccomp_set_filter(p, s->seccomp.why, s->seccomp.flags, s->seccomp.bpf, s->seccomp.bpf_len);
+    plan_finalize(p);
     plan_execve(p);
 }

@@ -210,6 +210,7 @@ void spec_read_container(planner *p, const jv *cfg, bool for_exec);  /* context 
 void spec_read_process_obj(planner *p, const jv *proc);
 void spec_read_resources_obj(planner *p, const jv *res, bool for_update);
 void spec_read_hooks(planner *p, const jv *root);
+void spec_read_annotations(planner *p, const jv *root);    /* spec_hooks.c: sorted, for state JSON */
 void context_read(planner *p, const jv *root);
 
 /* spec_sched.c / plan_process.c: process attributes */
@@ -249,6 +250,9 @@ void plan_creds(planner *p);
 void plan_execve(planner *p);
 void plan_exec_check(planner *p);
 void plan_cgroups_teardown(planner *p);
+void plan_close_fds(planner *p);         /* plan.c */
+void plan_finalize(planner *p);          /* plan_seccomp.c: creds, exec check, CHILD_READY and the filter in runc's orders */
+void plan_seccomp_host(planner *p, bool exec);   /* plan_seccomp.c: P's side after CHILD_READY */
 void plan_cgroup_mount(planner *p, const mount_spec *m);
 void spec_read_netdevices(planner *p, const jv *lx);   /* plan_net.c: linux.netDevices */
 void plan_net_host(planner *p);          /* plan_net.c: P moves the devices in, before CHILD_MAY_RUN */

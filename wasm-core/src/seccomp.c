@@ -157,9 +157,6 @@ void spec_read_seccomp(planner *p, const jv *lx) {
             r->nr = (uint32_t)nr; r->action = action; r->args = args; r->nargs = nargs; r->or_args = or_args;
         }
     }
-    /* the listener (its fd sent to listenerPath) is planned in plan.c; until then, refused */
-    if (sc->notify || sc->listener_path)
-        err_at(p, sc->listener_path ? json_get(o, "listenerPath") : o, R_UNSUPPORTED, "a seccomp listener (SCMP_ACT_NOTIFY, listenerPath) is not planned yet");
     if (p->nerrs) return;
     sc->bpf = seccomp_compile(p, &sc->bpf_len);
     if (!sc->bpf) err_at(p, o, R_SECCOMP, "the seccomp filter does not fit in the kernel's 4096 instructions");

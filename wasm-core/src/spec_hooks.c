@@ -57,7 +57,7 @@ static void read_hook(planner *p, const jv *h, hook_spec *out, bool *ok) {
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 /* runtime-spec "annotations": string values; kept sorted (Go marshals map keys in order) */
-static void read_annotations(planner *p, const jv *root) {
+void spec_read_annotations(planner *p, const jv *root) {
     spec *s = &p->s;
     const jv *o = get_obj(p, root, "annotations");
     if (!o || !o->n) return;
@@ -77,7 +77,7 @@ static void read_annotations(planner *p, const jv *root) {
 
 void spec_read_hooks(planner *p, const jv *root) {
     spec *s = &p->s;
-    read_annotations(p, root);
+    spec_read_annotations(p, root);
     const jv *hooks = get_obj(p, root, "hooks");
     if (!hooks) return;
     for (int k = 0; k < HOOK__COUNT; k++) {

@@ -538,4 +538,7 @@ void spec_read_container(planner *p, const jv *cfg, bool for_exec) {
         err_at(p, lx ? lx : cfg, R_CONTEXT, "the container's config has no mount namespace to join");
     for (uint32_t i = 0; i < s->nns; i++) s->ns[i].why = rebase(p, s->ns[i].why);
     s->seccomp.why = rebase(p, s->seccomp.why);
+    /* the listener's state names the running container as runc does: its annotations too */
+    if (s->seccomp.notify) spec_read_annotations(p, cfg);
+    if (s->seccomp.why_listener) s->seccomp.why_listener = rebase(p, s->seccomp.why_listener);
 }

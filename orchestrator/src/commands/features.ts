@@ -17,8 +17,8 @@ const NAMESPACES = ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 
 const PROCESS_ATTRS = ['dev.planc.process.scheduler', 'dev.planc.process.ioPriority', 'dev.planc.process.execCPUAffinity',
   'dev.planc.linux.personality', 'dev.planc.linux.timeOffsets'];
 const names = (table: string) => (FLAGS[table]?.entries ?? []).map(([n]) => n).sort();
-// SCMP_ACT_NOTIFY needs a seccomp listener, which the planner refuses.
-const SECCOMP_ACTIONS = ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP'];
+// SCMP_ACT_NOTIFY: the listener goes to linux.seccomp.listenerPath (not as the default action).
+const SECCOMP_ACTIONS = ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP'];
 const SECCOMP_OPERATORS = ['SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE'];
 const SECCOMP_ARCHS = [
   'SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32', 'SCMP_ARCH_MIPSEL',

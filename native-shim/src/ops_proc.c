@@ -105,6 +105,22 @@ int do_SETRESUID(struct ctx *c, const struct op *op, struct err *e)
 	return 0;
 }
 
+int do_SETGID(struct ctx *c, const struct op *op, struct err *e)
+{
+	(void)c;
+	if (syscall(SYS_setgid, (gid_t)op->a[0].u) < 0)
+		return fail_errno(e, "%llu", (unsigned long long)op->a[0].u);
+	return 0;
+}
+
+int do_SETUID(struct ctx *c, const struct op *op, struct err *e)
+{
+	(void)c;
+	if (syscall(SYS_setuid, (uid_t)op->a[0].u) < 0)
+		return fail_errno(e, "%llu", (unsigned long long)op->a[0].u);
+	return 0;
+}
+
 int do_CAPSET(struct ctx *c, const struct op *op, struct err *e)
 {
 	(void)c;

@@ -59,6 +59,8 @@ static inline void op_fchown_stdio(planner *p, const char *w, uint32_t uid, cons
 static inline void op_chdir_try(planner *p, const char *w, const char *path) { emit(p, OP_CHDIR_TRY, C, "s", w, path); }
 static inline void op_chdir_retry(planner *p, const char *w, const char *path) { emit(p, OP_CHDIR_RETRY, C, "s", w, path); }
 static inline void op_tty_clear_oflag(planner *p, const char *w, uint32_t fd, uint32_t flags) { emit(p, OP_TTY_CLEAR_OFLAG, C, "uu", w, fd, flags); }
+static inline void op_setuid(planner *p, const char *w, uint32_t uid) { emit(p, OP_SETUID, C, "u", w, uid); }
+static inline void op_setgid(planner *p, const char *w, uint32_t gid) { emit(p, OP_SETGID, C, "u", w, gid); }
 static inline void op_sync_close(planner *p, const char *w, uint32_t point) { emit(p, OP_SYNC_CLOSE, C, "u", w, point); }
 static inline void op_seccomp_listener_send(planner *p, const char *w) { emit(p, OP_SECCOMP_LISTENER_SEND, C, "", w); }
 static inline void op_seccomp_listener_forward(planner *p, const char *w, const char *path, const strvec *parts) { emit(p, OP_SECCOMP_LISTENER_FORWARD, H, "sS", w, path, parts); }

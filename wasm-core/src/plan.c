@@ -204,8 +204,10 @@ void plan_creds(planner *p) {
     op_capbset_drop(p, s->cap_why[0], ALL_CAPS & ~s->cap[0]);
     op_set_keepcaps(p, "default:keepcaps", 1);
     op_setgroups(p, s->why_user ? s->why_user : "default:user", &s->gids);
-    op_setresgid(p, s->why_user ? s->why_user : "default:user", s->gid, s->gid, s->gid);
-    op_setresuid(p, s->why_user ? s->why_user : "default:user", s->uid, s->uid, s->uid);
+    /* setgid/setuid as root set the real, effective and saved ids alike: what setresgid and
+     * setresuid would do, by the calls runc makes here (a profile written for runc allows them) */
+    op_setgid(p, s->why_user ? s->why_user : "default:user", s->gid);
+    op_setuid(p, s->why_user ? s->why_user : "default:user", s->uid);
     if (s->cwd) op_chdir_retry(p, s->why_cwd, s->cwd);
     op_set_keepcaps(p, "default:keepcaps", 0);
     const char *cw = s->cap_why[1];

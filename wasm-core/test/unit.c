@@ -559,10 +559,10 @@ static void exec_check_precedes_child_ready(void) {
     long check = -1, ready = -1, uid = -1;
     for (size_t i = 0; i < n; i++) {
         if (v[i].code == OP_EXEC_CHECK) { char b[16]; check = (long)i; CHECK(!strcmp(str_arg(&v[i], 1, b, sizeof b), "sh"), "file %s", b); }
-        if (v[i].code == OP_SETRESUID) uid = (long)i;
+        if (v[i].code == OP_SETUID) uid = (long)i;
         if (v[i].code == OP_SYNC_SIGNAL && v[i].lane == F_LANE_CONTAINER) ready = (long)i;
     }
-    CHECK(uid >= 0 && check > uid && ready == check + 1, "setresuid %ld exec_check %ld CHILD_READY %ld", uid, check, ready);
+    CHECK(uid >= 0 && check > uid && ready == check + 1, "setuid %ld exec_check %ld CHILD_READY %ld", uid, check, ready);
     arena_free_all(&p.a);
 }
 

@@ -42,6 +42,24 @@ const cases: Case[] = [
     line: '/process/env/2: invalid environment variable "=x": name cannot be empty' },
   { rule: 'negative memory limit', edit: (c) => { c.linux.resources.memory = { limit: -5 }; },
     line: '/linux/resources/memory/limit: memory limit -5 is invalid (use -1 for unlimited)' },
+  // seccomp: runc's refusals around SCMP_ACT_NOTIFY, the kernel's for WAIT_KILLABLE_RECV
+  { rule: 'seccomp NOTIFY as the default action', edit: (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/run/l.sock' }; },
+    line: '/linux/seccomp/defaultAction: SCMP_ACT_NOTIFY cannot be the default action (it would hold the write the listener needs), as runc refuses' },
+  { rule: 'seccomp NOTIFY on write', edit: (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', listenerPath: '/run/l.sock', syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_NOTIFY' }] }; },
+    line: "/linux/seccomp/syscalls/0/names/1: SCMP_ACT_NOTIFY cannot be used for write (the listener's fd is sent with it), as runc refuses" },
+  { rule: 'seccomp NOTIFY without listenerPath', edit: (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_NOTIFY' }] }; },
+    line: '/linux/seccomp/listenerPath: SCMP_ACT_NOTIFY needs listenerPath, the socket that receives the listener fd' },
+  { rule: 'seccomp WAIT_KILLABLE_RECV without NOTIFY', edit: (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] }; },
+    line: '/linux/seccomp/flags/0: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a SCMP_ACT_NOTIFY rule (the kernel refuses it without a listener)' },
+  { rule: 'unknown seccomp flag', edit: (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', flags: ['SECCOMP_FILTER_FLAG_BOGUS'] }; },
+    line: '/linux/seccomp/flags/0: unknown seccomp flag "SECCOMP_FILTER_FLAG_BOGUS"' },
+  { rule: 'empty seccomp syscall name', edit: (c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: [''], action: 'SCMP_ACT_ERRNO' }] }; },
+    line: '/linux/seccomp/syscalls/0/names/0: an empty string is not a syscall name' },
+  { rule: 'overlapping conditional seccomp rules', edit: (c) => {
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [
+      { names: ['ioctl'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 21505, op: 'SCMP_CMP_EQ' }] },
+      { names: ['ioctl'], action: 'SCMP_ACT_KILL_PROCESS', args: [{ index: 0, value: 2, op: 'SCMP_CMP_GT' }] }] };
+  }, line: '/linux/seccomp/syscalls/1/names/0: "ioctl" (x86_64 syscall 16) has conditional rules that can match the same call; libseccomp decides between them by its argument tree, so planc refuses this rather than guess (give each rule an EQ on one argument with distinct values, or one rule)' },
 ];
 
 describe('invalid configs name their place', () => {

@@ -207,7 +207,7 @@ void emit_end(planner *p);
 
 /* seccomp.c */
 void spec_read_seccomp(planner *p, const jv *lx);
-const uint8_t *seccomp_compile(planner *p, size_t *len);   /* NULL when too large */
+const uint8_t *seccomp_compile(planner *p, size_t *len);   /* NULL when too large, or refused (reported) */
 
 /* plan.c */
 void plan_all(planner *p);

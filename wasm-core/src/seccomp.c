@@ -135,7 +135,6 @@ static bool read_args(planner *p, const jv *arr, sc_arg **out, uint32_t *n, bool
     return ok;
 }
 
-static void check_conflicts(planner *p, int abi);
 static bool is_notify(uint32_t action) { return action == RET_USER_NOTIF; }
 
 void spec_read_seccomp(planner *p, const jv *lx) {
@@ -225,17 +224,13 @@ void spec_read_seccomp(planner *p, const jv *lx) {
     if (sc->notify || sc->listener_path)
         err_at(p, sc->listener_path ? json_get(o, "listenerPath") : o, R_UNSUPPORTED, "a seccomp listener (SCMP_ACT_NOTIFY, listenerPath) is not planned yet");
     if (p->nerrs) return;
-    check_conflicts(p, ABI_X86_64);
-    if (sc->abis & (1u << ABI_I386)) check_conflicts(p, ABI_I386);
-    if (sc->abis & (1u << ABI_X32)) check_conflicts(p, ABI_X32);
-    if (p->nerrs) return;
     sc->bpf = seccomp_compile(p, &sc->bpf_len);
-    if (!sc->bpf) err_at(p, o, R_SECCOMP, "the seccomp filter does not fit in the kernel's 4096 instructions");
+    if (!sc->bpf && !p->nerrs) err_at(p, o, R_SECCOMP, "the seccomp filter does not fit in the kernel's 4096 instructions");
 }
 
 /* ---- the BPF assembler: forward jumps to labels, resolved once the program is laid out ---- */
 typedef struct { uint16_t code; int jt, jf; uint32_t k; } insn;   /* jt/jf: label id, -1 = next; ja: k = label */
-typedef struct { planner *p; insn *v; size_t n, cap; int *labels; int nlabels, caplabels; bool overflow; } prog;
+typedef struct { planner *p; insn *v; size_t n, cap; int *labels; int nlabels, caplabels; bool overflow, refused; } prog;
 
 #define LD_ABS  0x20   /* BPF_LD|BPF_W|BPF_ABS */
 #define JA      0x05
@@ -339,8 +334,22 @@ static void file(entries *e, const sc_rule *r, uint32_t nr, uint32_t action, con
     e->n++;
 }
 
-/* stable sort by syscall number, keeping config order within one syscall */
+/* stable sort by syscall number, keeping config order within one syscall: a counting sort on
+ * the number without the x32 bit (below 1024 on every ABI), else an insertion sort */
 static void sort_entries(entries *e) {
+    enum { KEYS = 1024 };
+    bool small = true;
+    for (size_t i = 0; i < e->n; i++) if ((e->v[i].nr & ~X32_SYSCALL_BIT) >= KEYS) small = false;
+    uint32_t *at = small && e->n > 8 ? arena_alloc(&e->p->a, (KEYS + 1) * sizeof *at) : NULL;
+    entry *out = at ? arena_alloc(&e->p->a, e->n * sizeof *out) : NULL;
+    if (out) {
+        memset(at, 0, (KEYS + 1) * sizeof *at);
+        for (size_t i = 0; i < e->n; i++) at[(e->v[i].nr & ~X32_SYSCALL_BIT) + 1]++;
+        for (int k = 0; k < KEYS; k++) at[k + 1] += at[k];
+        for (size_t i = 0; i < e->n; i++) out[at[e->v[i].nr & ~X32_SYSCALL_BIT]++] = e->v[i];
+        e->v = out;
+        return;
+    }
     for (size_t i = 1; i < e->n; i++) {
         entry x = e->v[i];
         size_t j = i;
@@ -349,15 +358,31 @@ static void sort_entries(entries *e) {
     }
 }
 
+/* each rule's name looked up once: its number on every ABI and its i386 multiplexer entry */
+typedef struct { int64_t nr[ABI__COUNT]; int mux; } resolved;
+static resolved *resolve_all(planner *p) {
+    const seccomp_spec *sc = &p->s.seccomp;
+    resolved *r = arena_alloc(&p->a, (sc->nrules + 1) * sizeof *r);
+    for (uint32_t i = 0; r && i < sc->nrules; i++) {
+        for (int abi = 0; abi < ABI__COUNT; abi++) r[i].nr[abi] = syscall_nr(sc->rules[i].name, abi);
+        r[i].mux = mux_index(sc->rules[i].name);
+    }
+    return r;
+}
+
 /* every non-redundant rule of the config, filed for one ABI as libseccomp files them */
-static void collect(planner *p, int abi, entries *e, sc_arg *mux_args) {
+static void collect(planner *p, int abi, entries *e, sc_arg *mux_args, const resolved *res) {
     const seccomp_spec *sc = &p->s.seccomp;
     bool wide = abi == ABI_X86_64;
+    size_t cap = 0;   /* one filing per alternative, two on i386 (multiplexer and direct) */
+    for (uint32_t i = 0; i < sc->nrules; i++) cap += (abi == ABI_I386 ? 2 : 1) * (sc->rules[i].or_args ? sc->rules[i].nargs : 1);
+    e->v = arena_alloc(&p->a, (cap + 1) * sizeof *e->v);
+    e->cap = e->v ? cap + 1 : 0;
     for (uint32_t i = 0; i < sc->nrules; i++) {
         const sc_rule *r = &sc->rules[i];
         if (r->redundant) continue;
-        int64_t nr = syscall_nr(r->name, abi);
-        int mux = abi == ABI_I386 ? mux_index(r->name) : -1;
+        int64_t nr = res[i].nr[abi];
+        int mux = abi == ABI_I386 ? res[i].mux : -1;
         if (nr < 0 && mux < 0) continue;
         /* several conditions on one argument: one rule per condition (runc), else one rule */
         uint32_t alts = r->or_args ? r->nargs : 1;
@@ -432,10 +457,8 @@ static bool duplicate(const filed *a, const filed *b, bool wide) {
  * several conditional rules of one syscall only when no two can match the same call (an EQ on a
  * common argument with different values, as Docker's personality rules and i386's multiplexed
  * socket calls are); other shapes are refused rather than guessed. */
-static void check_conflicts(planner *p, int abi) {
-    entries e = { .p = p };
-    sc_arg mux_args[sizeof mux_calls / sizeof mux_calls[0]];
-    collect(p, abi, &e, mux_args);
+static bool check_conflicts(planner *p, int abi, const entries *x) {
+    const entries e = *x;
     bool wide = abi == ABI_X86_64;
     for (size_t i = 0; i < e.n;) {
         size_t j = i, u = 0;
@@ -449,17 +472,20 @@ static void check_conflicts(planner *p, int abi) {
                 err_at(p, e.v[b].r->at, R_SECCOMP_CONFLICT, arena_printf(&p->a,
                     "\"%s\" (%s syscall %u) has conditional rules that can match the same call; libseccomp decides between them by its argument tree, so planc refuses this rather than guess (give each rule an EQ on one argument with distinct values, or one rule)",
                     e.v[b].r->name, abi_names[abi], e.v[i].nr & ~X32_SYSCALL_BIT));
-                return;
+                return false;
             }
         i = j;
     }
+    return true;
 }
 
-static void abi_body(prog *g, planner *p, int abi) {
+static void abi_body(prog *g, planner *p, int abi, const resolved *res) {
     entries e = { .p = p };
     sc_arg mux_args[sizeof mux_calls / sizeof mux_calls[0]];
-    collect(p, abi, &e, mux_args);
+    if (g->refused) return;
+    collect(p, abi, &e, mux_args, res);
     if (e.oom) { g->overflow = true; return; }
+    if (!check_conflicts(p, abi, &e)) { g->refused = true; return; }
     bool wide = abi == ABI_X86_64;
     for (size_t i = 0; i < e.n;) {
         size_t j = i;
@@ -471,12 +497,11 @@ static void abi_body(prog *g, planner *p, int abi) {
 
 /* runc's stub counts every rule's name, the redundant ones too, by libseccomp's resolver
  * (which gives i386's multiplexed calls no number) */
-static uint32_t largest_nr(const seccomp_spec *sc, int abi) {
+static uint32_t largest_nr(const seccomp_spec *sc, int abi, const resolved *res) {
     int64_t max = 0;
     for (uint32_t i = 0; i < sc->nrules; i++) {
-        if (abi == ABI_I386 && mux_index(sc->rules[i].name) >= 0) continue;
-        int64_t nr = syscall_nr(sc->rules[i].name, abi);
-        if (nr > max) max = nr;
+        if (abi == ABI_I386 && res[i].mux >= 0) continue;
+        if (res[i].nr[abi] > max) max = res[i].nr[abi];
     }
     return (uint32_t)max;
 }
@@ -497,10 +522,12 @@ const uint8_t *seccomp_compile(planner *p, size_t *len) {
     prog g = { .p = p };
     bool i386 = sc->abis & (1u << ABI_I386), x32 = sc->abis & (1u << ABI_X32);
     uint32_t m64 = 0, m32 = 0, mx32 = 0;
+    const resolved *res = resolve_all(p);
+    if (!res) return NULL;
     if (sc->stub) {
-        if (sc->abis & (1u << ABI_X86_64)) m64 = largest_nr(sc, ABI_X86_64);
-        if (i386) m32 = largest_nr(sc, ABI_I386);
-        if (x32) mx32 = largest_nr(sc, ABI_X32);
+        if (sc->abis & (1u << ABI_X86_64)) m64 = largest_nr(sc, ABI_X86_64, res);
+        if (i386) m32 = largest_nr(sc, ABI_I386, res);
+        if (x32) mx32 = largest_nr(sc, ABI_X32, res);
     }
     /* SECURITY: an ABI the filter does not cover gets the bad-arch action before any rule */
     int sec64 = label(&g), sec32 = label(&g);
@@ -526,17 +553,17 @@ const uint8_t *seccomp_compile(planner *p, size_t *len) {
         put(&g, RET_K, -1, -1, RET_BADARCH);
         here(&g, rules);
     }
-    abi_body(&g, p, ABI_X86_64);
-    if (x32) abi_body(&g, p, ABI_X32);
+    abi_body(&g, p, ABI_X86_64, res);
+    if (x32) abi_body(&g, p, ABI_X32, res);
     put(&g, RET_K, -1, -1, sc->default_action);
     if (i386) {
         here(&g, sec32);
         put(&g, LD_ABS, -1, -1, 0);
         if (m32) stub_check(&g, m32, -1, 0);
-        abi_body(&g, p, ABI_I386);
+        abi_body(&g, p, ABI_I386, res);
         put(&g, RET_K, -1, -1, sc->default_action);
     }
-    if (g.overflow || g.n > MAX_INSNS) return NULL;
+    if (g.overflow || g.refused || g.n > MAX_INSNS) return NULL;
 
     buf b; buf_init(&b, &p->a);
     for (size_t i = 0; i < g.n; i++) {

@@ -137,7 +137,7 @@ function generated(seed: number): Profile {
     'set_mempolicy_home_node', 'futex_waitv', 'process_mrelease', 'no_such_syscall', 'uselib', 'time'];
   const vals = [0n, 1n, 2n, 8n, 0x20000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x100000001n, 0xffffffffffffffffn, 0x8000000000000000n];
   const val = () => r() < 0.8 ? pick(vals) : (BigInt(Math.floor(r() * 0x100000000)) << BigInt(pick([0, 32]))) | BigInt(Math.floor(r() * 0x10000));
-  const conflicting = seed >= 22;
+  const conflicting = seed >= 32;
   const defaultAction = seed === 0 ? 'SCMP_ACT_ALLOW' : actions[seed % actions.length]!;
   const p: Profile = { defaultAction };
   if (defaultAction === 'SCMP_ACT_ERRNO' && r() < 0.6) p.defaultErrnoRet = pick([1, 13, 38, 95, 4095]);
@@ -154,24 +154,40 @@ function generated(seed: number): Profile {
     return s;
   };
   const used = new Set<string>();   // names that already have a conditional rule
-  const fresh = () => { const free = names.filter((x) => !used.has(x)); const x = pick(free.length ? free : names); used.add(x); return x; };
+  // i386 files a socket or IPC call's rules under socketcall/ipc next to the others: several
+  // tests in one rule there would be refused, so rules with several tests avoid them
+  const muxed = new Set(['socket', 'connect', 'accept', 'accept4', 'send', 'recv', 'sendmsg', 'semop', 'semtimedop', 'shmat', 'msgget']);
+  const fresh = (single = false) => {
+    const free = names.filter((x) => !used.has(x) && (single || !muxed.has(x)));
+    const x = pick(free.length ? free : names);
+    used.add(x);
+    return x;
+  };
   const n = 2 + Math.floor(r() * 10);
   for (let i = 0; i < n; i++) {
-    const kind = conflicting ? 'free' : pick(['plain', 'plain', 'and', 'and', 'eqs', 'or']);
+    const kind = conflicting ? 'free' : pick(['plain', 'plain', 'and', 'and', 'eqs', 'or', 'masks']);
     if (kind === 'plain') {         // unconditional: any names (they win over conditional ones)
       p.syscalls.push(withErrno({ names: Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(names)), action: pick(actions) }));
     } else if (kind === 'and') {    // one rule, conditions on distinct arguments (AND), every operator
       const idx = [0, 1, 2, 3, 4, 5].sort(() => r() - 0.5).slice(0, 1 + Math.floor(r() * 3));
       const args = idx.map((index, k) => ({ ...cond(OPS[(seed + i + k) % OPS.length]!), index }));
-      p.syscalls.push(withErrno({ names: [fresh(), ...(r() < 0.3 ? [fresh()] : [])], action: pick(actions), args }));
+      p.syscalls.push(withErrno({ names: [fresh(idx.length === 1), ...(r() < 0.3 ? [fresh(idx.length === 1)] : [])], action: pick(actions), args }));
     } else if (kind === 'eqs') {    // personality-like: one EQ on one argument per rule, distinct values
-      const name = fresh(), index = Math.floor(r() * 3);
+      const name = fresh(true), index = Math.floor(r() * 3);
       const vs = [...new Set(Array.from({ length: 2 + Math.floor(r() * 3) }, () => val()))];
       for (const v of vs) p.syscalls.push(withErrno({ names: [name], action: pick(actions), args: [{ index, value: v, op: 'SCMP_CMP_EQ' }] }));
     } else if (kind === 'or') {     // several EQs on one argument in one rule: runc splits them (OR)
       const index = Math.floor(r() * 6);
       const vs = [...new Set([val(), val(), val()])];
       p.syscalls.push(withErrno({ names: [fresh()], action: pick(actions), args: vs.map((v) => ({ index, value: v, op: 'SCMP_CMP_EQ' })) }));
+    } else if (kind === 'masks') {  // MASKED_EQ tests with one mask on one argument that no call passes together
+      const name = fresh(), index = Math.floor(r() * 3);
+      const mask = pick([0xffn, 0x7e020000n, 0xff000000ffn, 0xffffffffn]);
+      const ds = [...new Set([val() & mask, val() & mask, 1n & mask, 2n & mask])];
+      for (const d of ds) {
+        const a = { index, value: mask, valueTwo: d | (val() & ~mask & 0xffffffffffffffffn), op: 'SCMP_CMP_MASKED_EQ' };
+        p.syscalls.push(withErrno({ names: [name], action: pick(actions), args: [a] }));
+      }
     } else {                        // anything: overlapping rules planc (or libseccomp) refuses
       const nargs = r() < 0.35 ? 0 : 1 + Math.floor(r() * 3);
       const s: any = withErrno({ names: Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(names)), action: pick(actions) });
@@ -181,6 +197,28 @@ function generated(seed: number): Profile {
   }
   if (seed === 0) p.syscalls.push({ names: ['mkdir', 'mount'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 });
   return p;
+}
+
+/**
+ * A defect of libseccomp's code generator (2.5.4): a path on which a syscall number is compared
+ * while the accumulator still holds the arch word (its `ld nr` was left out), so every syscall of
+ * that arch gets the default action. Returns the first such instruction, or -1.
+ */
+function archWordDefect(prog: Insn[]): number {
+  const arches = new Set([AUDIT_X86_64, AUDIT_I386, AUDIT_AARCH64]);
+  const held: (Set<number> | undefined)[] = new Array(prog.length).fill(undefined);
+  const flow = (pc: number, l: Set<number>) => { if (pc < prog.length) held[pc] = new Set([...(held[pc] ?? []), ...l]); };
+  held[0] = new Set([-1]);
+  for (let pc = 0; pc < prog.length; pc++) {
+    const x = prog[pc]!, l = x.code === 0x20 ? new Set([x.k]) : held[pc];
+    if (!l) continue;
+    if ((x.code & 0x07) === 0x05 && x.code !== 0x05) {
+      if (l.has(4) && !arches.has(x.k >>> 0)) return pc;
+      flow(pc + 1 + x.jt, l); flow(pc + 1 + x.jf, l);
+    } else if (x.code === 0x05) flow(pc + 1 + x.k, l);
+    else if ((x.code & 0x07) !== 0x06) flow(pc + 1, l);
+  }
+  return -1;
 }
 
 /** JSON with bigints as plain numbers (config.json carries uint64 values). */
@@ -203,7 +241,7 @@ function profiles(): [string, Profile][] {
   walk(path.join(repo, 'spec-tests', 'corpus'));
   walk(fixtures);
   out.push(['bench/fixtures/seccomp-docker-like.json', JSON.parse(fs.readFileSync(path.join(repo, 'bench', 'fixtures', 'seccomp-docker-like.json'), 'utf8'))]);
-  for (let i = 0; i < 26; i++) out.push([`generated-${i}`, generated(i)]);
+  for (let i = 0; i < 36; i++) out.push([`generated-${i}`, generated(i)]);
   return out;
 }
 
@@ -247,10 +285,14 @@ describe.skipIf(!hasLibseccomp)('seccomp filters decide as libseccomp + runc 1.1
 
   const all = profiles();
   const refused: string[] = [];
+  const compared: string[] = [];
+  const defective: string[] = [];
   afterAll(() => {
     // at least 20 generated profiles are compared, not refused
-    expect(all.filter(([n]) => n.startsWith('generated-') && !refused.some((x) => x.startsWith(`${n}:`))).length).toBeGreaterThanOrEqual(20);
     if (refused.length) console.log(`refused on purpose: ${refused.join(', ')}`);
+    if (defective.length) console.log(`libseccomp's program compares the arch word with syscall numbers: ${defective.join(', ')}`);
+    expect(defective.filter((n) => !n.startsWith('generated-'))).toEqual([]);
+    expect(compared.filter((n) => n.startsWith('generated-')).length).toBeGreaterThanOrEqual(20);
   });
   test('the profile set: corpus, fixtures, bench and at least 20 generated ones', () => {
     expect(all.filter(([n]) => n.startsWith('spec-tests/corpus')).length).toBeGreaterThanOrEqual(6);
@@ -271,10 +313,18 @@ describe.skipIf(!hasLibseccomp)('seccomp filters decide as libseccomp + runc 1.1
         // refused on purpose: the listener is not planned yet (NOTIFY), or two conditional
         // rules of one syscall with different actions overlap (libseccomp's tree order decides)
         expect(mine.errors.every((e) => ['unsupported', 'seccomp-notify', 'seccomp-conflict'].includes(e.rule)), JSON.stringify(mine.errors)).toBe(true);
-        refused.push(`${name}: ${mine.errors[0]!.rule}`);
+        refused.push(`${name}: ${mine.errors[0]!.rule} ${mine.errors[0]!.pointer}`);
         return;
       }
       const prog = parseProgram(mine.filter!);
+      const defect = archWordDefect(ref.prog!);
+      if (defect >= 0) {
+        // runc would load libseccomp's broken program (and fail to start the container);
+        // planc compiles what the rules say: nothing to compare decisions with
+        expect(archWordDefect(prog)).toBe(-1);
+        defective.push(`${name} (instruction ${defect})`);
+        return;
+      }
       if (process.env.SCDIFF_DUMP === name) {   // debugging aid: both programs and the profile
         const dis = (x: Insn[]) => x.map((i, n) => `${n} ${i.code.toString(16)} ${i.jt} ${i.jf} 0x${i.k.toString(16)}`).join('\n');
         fs.writeFileSync('/tmp/scdiff-profile.json', toJson(p));
@@ -298,6 +348,7 @@ describe.skipIf(!hasLibseccomp)('seccomp filters decide as libseccomp + runc 1.1
         }
       }
       expect(mismatches, first.join('\n')).toBe(0);
+      compared.push(name);
     });
   });
 });

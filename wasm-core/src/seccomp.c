@@ -45,19 +45,21 @@ static const struct { const char *name; int16_t nr[ABI__COUNT]; } syscalls[] = {
 #undef SYSCALL
 };
 
-/* the number of name on an ABI (x32 with its bit), -1 when that ABI lacks it */
-static int64_t syscall_nr(const char *name, int abi) {
+/* the table entry of a name, -1 when no ABI has it */
+static int syscall_index(const char *name) {
     size_t lo = 0, hi = sizeof syscalls / sizeof syscalls[0];
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         int c = strcmp(syscalls[mid].name, name);
-        if (!c) {
-            int n = syscalls[mid].nr[abi];
-            return n < 0 ? -1 : abi == ABI_X32 ? (int64_t)(X32_SYSCALL_BIT | (uint32_t)n) : n;
-        }
+        if (!c) return (int)mid;
         if (c < 0) lo = mid + 1; else hi = mid;
     }
     return -1;
+}
+/* the number of table entry i on an ABI (x32 with its bit), -1 when that ABI lacks it */
+static int64_t syscall_nr(int i, int abi) {
+    int n = i < 0 ? -1 : syscalls[i].nr[abi];
+    return n < 0 ? -1 : abi == ABI_X32 ? (int64_t)(X32_SYSCALL_BIT | (uint32_t)n) : n;
 }
 
 /* i386 multiplexes these through socketcall(2)/ipc(2); libseccomp files a rule for one of them
@@ -359,19 +361,23 @@ static void sort_entries(entries *e) {
 }
 
 /* each rule's name looked up once: its number on every ABI and its i386 multiplexer entry */
-typedef struct { int64_t nr[ABI__COUNT]; int mux; } resolved;
+typedef struct { int64_t nr[ABI__COUNT]; int mux, index; } resolved;
 static resolved *resolve_all(planner *p) {
     const seccomp_spec *sc = &p->s.seccomp;
     resolved *r = arena_alloc(&p->a, (sc->nrules + 1) * sizeof *r);
     for (uint32_t i = 0; r && i < sc->nrules; i++) {
-        for (int abi = 0; abi < ABI__COUNT; abi++) r[i].nr[abi] = syscall_nr(sc->rules[i].name, abi);
+        r[i].index = syscall_index(sc->rules[i].name);
+        for (int abi = 0; abi < ABI__COUNT; abi++) r[i].nr[abi] = syscall_nr(r[i].index, abi);
         r[i].mux = mux_index(sc->rules[i].name);
     }
     return r;
 }
 
 /* every non-redundant rule of the config, filed for one ABI as libseccomp files them */
-static void collect(planner *p, int abi, entries *e, sc_arg *mux_args, const resolved *res) {
+/* pseudo: instead, the rules of names this ABI lacks, each name under its table index; libseccomp
+ * files those on x86_64 and x32 (not i386) under a pseudo number it emits no code for, but
+ * refuses clashes there all the same */
+static void collect(planner *p, int abi, entries *e, sc_arg *mux_args, const resolved *res, bool pseudo) {
     const seccomp_spec *sc = &p->s.seccomp;
     bool wide = abi == ABI_X86_64;
     size_t cap = 0;   /* one filing per alternative, two on i386 (multiplexer and direct) */
@@ -383,6 +389,7 @@ static void collect(planner *p, int abi, entries *e, sc_arg *mux_args, const res
         if (r->redundant) continue;
         int64_t nr = res[i].nr[abi];
         int mux = abi == ABI_I386 ? res[i].mux : -1;
+        if (pseudo) { if (nr >= 0 || res[i].index < 0) continue; nr = res[i].index; }
         if (nr < 0 && mux < 0) continue;
         /* several conditions on one argument: one rule per condition (runc), else one rule */
         uint32_t alts = r->or_args ? r->nargs : 1;
@@ -430,15 +437,22 @@ static void syscall_block(prog *g, const entry *b, const entry *end, bool wide, 
     }
 }
 
-/* two rules that cannot match one call: an EQ on the same argument with different values */
+/* two one-test rules that no call passes together: both EQ, or both MASKED_EQ with one mask,
+ * on one argument, wanting different values of a bit both look at. Only that shape is safe:
+ * libseccomp's tree commits to the first sibling whose test a call passes and never comes back,
+ * and its pruning of same-action chains drops rules that do not cover each other, so rules told
+ * apart by a second test (or not at all) get decisions that no rule order explains. */
 static bool disjoint(const filed *a, const filed *b, bool wide) {
-    for (uint32_t i = 0; i < a->n; i++)
-        for (uint32_t j = 0; j < b->n; j++) {
-            const sc_arg *x = a->c[i], *y = b->c[j];
-            if (x->index != y->index || x->op != CMP_EQ || y->op != CMP_EQ) continue;
-            if (wide ? x->value != y->value : (uint32_t)x->value != (uint32_t)y->value) return true;
-        }
-    return false;
+    if (a->n != 1 || b->n != 1) return false;
+    const sc_arg *x = a->c[0], *y = b->c[0];
+    if (x->index != y->index || x->op != y->op || (x->op != CMP_EQ && x->op != CMP_MASKED_EQ)) return false;
+    uint64_t m = ~(uint64_t)0, dx = x->value, dy = y->value;
+    if (x->op == CMP_MASKED_EQ) {
+        if (wide ? x->value != y->value : (uint32_t)x->value != (uint32_t)y->value) return false;
+        m = x->value; dx = x->value2; dy = y->value2;
+    }
+    uint64_t differ = (dx ^ dy) & m;
+    return wide ? differ != 0 : (uint32_t)differ != 0;
 }
 
 static const char *const abi_names[] = { "x86_64", "i386", "x32" };
@@ -454,10 +468,10 @@ static bool duplicate(const filed *a, const filed *b, bool wide) {
 /* SECURITY: libseccomp merges the conditional rules of one syscall into one argument tree whose
  * decisions are neither config order nor "any rule matches" once the rules overlap (its code
  * generator even reuses a comparison with another word in the accumulator). planc compiles
- * several conditional rules of one syscall only when no two can match the same call (an EQ on a
- * common argument with different values, as Docker's personality rules and i386's multiplexed
- * socket calls are); other shapes are refused rather than guessed. */
-static bool check_conflicts(planner *p, int abi, const entries *x) {
+ * several conditional rules of one syscall only when each is one EQ (or MASKED_EQ with a common
+ * mask) test of one argument with distinct values, as Docker's personality rules and i386's
+ * multiplexed socket calls are; other shapes are refused rather than guessed. */
+static bool check_conflicts(planner *p, int abi, const entries *x, bool pseudo) {
     const entries e = *x;
     bool wide = abi == ABI_X86_64;
     for (size_t i = 0; i < e.n;) {
@@ -469,9 +483,14 @@ static bool check_conflicts(planner *p, int abi, const entries *x) {
         for (size_t a = i; a < u; a++)
             for (size_t b = a + 1; b < u; b++) {
                 if (disjoint(&e.v[a].f, &e.v[b].f, wide) || duplicate(&e.v[a].f, &e.v[b].f, wide)) continue;
-                err_at(p, e.v[b].r->at, R_SECCOMP_CONFLICT, arena_printf(&p->a,
-                    "\"%s\" (%s syscall %u) has conditional rules that can match the same call; libseccomp decides between them by its argument tree, so planc refuses this rather than guess (give each rule an EQ on one argument with distinct values, or one rule)",
-                    e.v[b].r->name, abi_names[abi], e.v[i].nr & ~X32_SYSCALL_BIT));
+                if (pseudo)
+                    err_at(p, e.v[b].r->at, R_SECCOMP_CONFLICT, arena_printf(&p->a,
+                        "\"%s\" (no %s syscall) has conditional rules that can match the same call; libseccomp refuses them (it files them for %s all the same)",
+                        e.v[b].r->name, abi_names[abi], abi_names[abi]));
+                else
+                    err_at(p, e.v[b].r->at, R_SECCOMP_CONFLICT, arena_printf(&p->a,
+                        "\"%s\" (%s syscall %u) has conditional rules that can match the same call; libseccomp decides between them by its argument tree, so planc refuses this rather than guess (several rules of one syscall need one EQ test each, on one argument, with distinct values)",
+                        e.v[b].r->name, abi_names[abi], e.v[i].nr & ~X32_SYSCALL_BIT));
                 return false;
             }
         i = j;
@@ -483,9 +502,15 @@ static void abi_body(prog *g, planner *p, int abi, const resolved *res) {
     entries e = { .p = p };
     sc_arg mux_args[sizeof mux_calls / sizeof mux_calls[0]];
     if (g->refused) return;
-    collect(p, abi, &e, mux_args, res);
+    if (abi != ABI_I386) {
+        entries ps = { .p = p };
+        collect(p, abi, &ps, mux_args, res, true);
+        if (ps.oom) { g->overflow = true; return; }
+        if (!check_conflicts(p, abi, &ps, true)) { g->refused = true; return; }
+    }
+    collect(p, abi, &e, mux_args, res, false);
     if (e.oom) { g->overflow = true; return; }
-    if (!check_conflicts(p, abi, &e)) { g->refused = true; return; }
+    if (!check_conflicts(p, abi, &e, false)) { g->refused = true; return; }
     bool wide = abi == ABI_X86_64;
     for (size_t i = 0; i < e.n;) {
         size_t j = i;

@@ -20,9 +20,15 @@ export function parseProgram(bytes: Uint8Array): Insn[] {
   return out;
 }
 
-/** Runs the program; throws on anything the kernel's checker would refuse at run time. */
-export function run(prog: readonly Insn[], data: DataView): number {
-  let A = 0, X = 0, pc = 0;
+const AUDIT_ARCHES = new Set([0xc000003e, 0x40000003, 0xc00000b7]);
+
+/**
+ * Runs the program; throws on anything the kernel's checker would refuse at run time. With
+ * trace, notes whether the run compared the arch word with a constant that is no AUDIT_ARCH_*
+ * (a program that forgot to load nr).
+ */
+export function run(prog: readonly Insn[], data: DataView, trace?: { archWordCompared: boolean }): number {
+  let A = 0, X = 0, pc = 0, loadedFrom = -1;
   const M = new Uint32Array(16);
   for (let steps = 0; steps <= prog.length; steps++) {
     const x = prog[pc];
@@ -31,7 +37,7 @@ export function run(prog: readonly Insn[], data: DataView): number {
     pc++;
     switch (cls) {
       case 0x00: // LD
-        if (x.code === 0x20) { if (x.k % 4 || x.k > 60) throw new Error(`bad load ${x.k}`); A = data.getUint32(x.k, true); }
+        if (x.code === 0x20) { if (x.k % 4 || x.k > 60) throw new Error(`bad load ${x.k}`); A = data.getUint32(x.k, true); loadedFrom = x.k; }
         else if (x.code === 0x00) A = x.k;             // ld #k
         else if (x.code === 0x60) A = M[x.k & 15]!;    // ld M[k]
         else if (x.code === 0x80) A = 64;              // ld len
@@ -44,6 +50,7 @@ export function run(prog: readonly Insn[], data: DataView): number {
       case 0x02: M[x.k & 15] = A; break;
       case 0x03: M[x.k & 15] = X; break;
       case 0x04: { // ALU
+        loadedFrom = -1;
         const src = x.code & 0x08 ? X : x.k;
         switch (x.code & 0xf0) {
           case 0x00: A = (A + src) >>> 0; break;
@@ -65,6 +72,7 @@ export function run(prog: readonly Insn[], data: DataView): number {
         const op = x.code & 0xf0;
         if (op === 0x00) { pc += x.k; break; }
         const src = x.code & 0x08 ? X : x.k;
+        if (trace && loadedFrom === 4 && !AUDIT_ARCHES.has(src >>> 0)) trace.archWordCompared = true;
         let c: boolean;
         if (op === 0x10) c = A === src >>> 0;
         else if (op === 0x20) c = A > src >>> 0;

@@ -59,7 +59,7 @@ const cases: Case[] = [
     c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [
       { names: ['ioctl'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 21505, op: 'SCMP_CMP_EQ' }] },
       { names: ['ioctl'], action: 'SCMP_ACT_KILL_PROCESS', args: [{ index: 0, value: 2, op: 'SCMP_CMP_GT' }] }] };
-  }, line: '/linux/seccomp/syscalls/1/names/0: "ioctl" (x86_64 syscall 16) has conditional rules that can match the same call; libseccomp decides between them by its argument tree, so planc refuses this rather than guess (several rules of one syscall need one EQ test each, on one argument, with distinct values)' },
+  }, line: '/linux/seccomp/syscalls/1/names/0: "ioctl" (x86_64 syscall 16) has conditional rules that can match the same call; libseccomp decides between them by its argument tree, so planc refuses this rather than guess (several rules of one syscall may test with EQ, NE and MASKED_EQ only; two with different actions must exclude each other, two with one action must not meet as EQ and NE on one argument)' },
 ];
 
 describe('invalid configs name their place', () => {

@@ -138,7 +138,7 @@ function generated(seed: number): Profile {
     'set_mempolicy_home_node', 'futex_waitv', 'process_mrelease', 'no_such_syscall', 'uselib', 'time'];
   const vals = [0n, 1n, 2n, 8n, 0x20000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x100000001n, 0xffffffffffffffffn, 0x8000000000000000n];
   const val = () => r() < 0.8 ? pick(vals) : (BigInt(Math.floor(r() * 0x100000000)) << BigInt(pick([0, 32]))) | BigInt(Math.floor(r() * 0x10000));
-  const conflicting = seed >= 32;
+  const conflicting = seed >= 48;
   const defaultAction = seed === 0 ? 'SCMP_ACT_ALLOW' : actions[seed % actions.length]!;
   const p: Profile = { defaultAction };
   if (defaultAction === 'SCMP_ACT_ERRNO' && r() < 0.6) p.defaultErrnoRet = pick([1, 13, 38, 95, 4095]);
@@ -166,7 +166,7 @@ function generated(seed: number): Profile {
   };
   const n = 2 + Math.floor(r() * 10);
   for (let i = 0; i < n; i++) {
-    const kind = conflicting ? 'free' : pick(['plain', 'plain', 'and', 'and', 'eqs', 'or', 'masks']);
+    const kind = conflicting ? 'free' : pick(['plain', 'plain', 'and', 'and', 'eqs', 'or', 'masks', 'netlink', 'netlink']);
     if (kind === 'plain') {         // unconditional: any names (they win over conditional ones)
       p.syscalls.push(withErrno({ names: Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(names)), action: pick(actions) }));
     } else if (kind === 'and') {    // one rule, conditions on distinct arguments (AND), every operator
@@ -181,6 +181,15 @@ function generated(seed: number): Profile {
       const index = Math.floor(r() * 6);
       const vs = [...new Set([val(), val(), val()])];
       p.syscalls.push(withErrno({ names: [fresh()], action: pick(actions), args: vs.map((v) => ({ index, value: v, op: 'SCMP_CMP_EQ' })) }));
+    } else if (kind === 'netlink') { // podman-like: EQ/NE tests of few values on two arguments; rules with
+      // different actions exclude each other (EQ v vs NE v), the others overlap freely
+      const name = fresh(true), vals2 = [9n, 16n, 0x100000009n];
+      const deny = pick(actions), allow = pick(actions);
+      const ia = Math.floor(r() * 3), ib = 3 + Math.floor(r() * 3), va = pick(vals2), vb = pick(vals2);
+      p.syscalls.push(withErrno({ names: [name], action: deny, args: [{ index: ia, value: va, op: 'SCMP_CMP_EQ' }, { index: ib, value: vb, op: 'SCMP_CMP_EQ' }] }));
+      for (let k = 0; k < 1 + Math.floor(r() * 3); k++)
+        p.syscalls.push({ names: [name], action: allow, args: [pick([{ index: ib, value: vb, op: 'SCMP_CMP_NE' }, { index: ia, value: va, op: 'SCMP_CMP_NE' }])] });
+      if (r() < 0.25) p.syscalls.reverse();
     } else if (kind === 'masks') {  // MASKED_EQ tests with one mask on one argument that no call passes together
       const name = fresh(), index = Math.floor(r() * 3);
       const mask = pick([0xffn, 0x7e020000n, 0xff000000ffn, 0xffffffffn]);
@@ -227,6 +236,21 @@ function toJson(v: unknown): string {
   return JSON.stringify(v, (_k, x) => typeof x === 'bigint' ? `@@${x}@@` : x).replace(/"@@(\d+)@@"/g, '$1');
 }
 
+/**
+ * podman's default profile as it writes it for an amd64 container without capabilities: the
+ * entries that need no capability and no other arch (containers/common's reading of
+ * includes/excludes). Absent without podman's seccomp.json.
+ */
+function podmanProfile(): Profile | undefined {
+  const f = '/usr/share/containers/seccomp.json';
+  if (!fs.existsSync(f)) return undefined;
+  const src = JSON.parse(fs.readFileSync(f, 'utf8'));
+  const arches = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
+  const syscalls = (src.syscalls as any[]).filter((s) => !s.includes?.caps?.length && (!s.includes?.arches?.length || s.includes.arches.includes('amd64')))
+    .map((s) => ({ names: s.names, action: s.action, ...(s.errnoRet !== undefined ? { errnoRet: s.errnoRet } : {}), ...(s.args?.length ? { args: s.args } : {}) }));
+  return { defaultAction: src.defaultAction, defaultErrnoRet: src.defaultErrnoRet, architectures: arches, syscalls };
+}
+
 function profiles(): [string, Profile][] {
   const out: [string, Profile][] = [];
   const walk = (dir: string) => {
@@ -240,9 +264,11 @@ function profiles(): [string, Profile][] {
     }
   };
   walk(path.join(repo, 'spec-tests', 'corpus'));
+  const podman = podmanProfile();
+  if (podman) out.push(['podman default (/usr/share/containers/seccomp.json, no capabilities)', podman]);
   walk(fixtures);
   out.push(['bench/fixtures/seccomp-docker-like.json', JSON.parse(fs.readFileSync(path.join(repo, 'bench', 'fixtures', 'seccomp-docker-like.json'), 'utf8'))]);
-  for (let i = 0; i < 36; i++) out.push([`generated-${i}`, generated(i)]);
+  for (let i = 0; i < 52; i++) out.push([`generated-${i}`, generated(i)]);
   return out;
 }
 

@@ -216,22 +216,44 @@ static void syscall_block(prog *g, const entry *b, const entry *end, bool wide, 
     }
 }
 
-/* two one-test rules that no call passes together: both EQ, or both MASKED_EQ with one mask,
- * on one argument, wanting different values of a bit both look at. Only that shape is safe:
- * libseccomp's tree commits to the first sibling whose test a call passes and never comes back,
- * and its pruning of same-action chains drops rules that do not cover each other, so rules told
- * apart by a second test (or not at all) get decisions that no rule order explains. */
-static bool disjoint(const filed *a, const filed *b, bool wide) {
-    if (a->n != 1 || b->n != 1) return false;
-    const sc_arg *x = a->c[0], *y = b->c[0];
-    if (x->index != y->index || x->op != y->op || (x->op != CMP_EQ && x->op != CMP_MASKED_EQ)) return false;
-    uint64_t m = ~(uint64_t)0, dx = x->value, dy = y->value;
-    if (x->op == CMP_MASKED_EQ) {
-        if (wide ? x->value != y->value : (uint32_t)x->value != (uint32_t)y->value) return false;
-        m = x->value; dx = x->value2; dy = y->value2;
+/* two tests of one argument that no value passes together: EQ with another EQ value, EQ and
+ * NE of one value, MASKED_EQ (one mask) wanting different values of a bit it looks at */
+static bool exclusive(const sc_arg *x, const sc_arg *y, bool wide) {
+    if (x->index != y->index) return false;
+    uint64_t keep = wide ? ~(uint64_t)0 : 0xffffffffu;
+    if (x->op == CMP_MASKED_EQ || y->op == CMP_MASKED_EQ) {
+        if (x->op != y->op || ((x->value ^ y->value) & keep)) return false;
+        return ((x->value2 ^ y->value2) & x->value & keep) != 0;
     }
-    uint64_t differ = (dx ^ dy) & m;
-    return wide ? differ != 0 : (uint32_t)differ != 0;
+    bool same = !((x->value ^ y->value) & keep);
+    if (x->op == CMP_EQ && y->op == CMP_EQ) return !same;
+    if ((x->op == CMP_EQ && y->op == CMP_NE) || (x->op == CMP_NE && y->op == CMP_EQ)) return same;
+    return false;
+}
+/* a (earlier in the config) and b exclude each other; where by EQ and NE of one value, the EQ
+ * must be the earlier rule's (libseccomp loses the later EQ rule's branch otherwise) */
+static bool disjoint(const filed *a, const filed *b, bool wide) {
+    for (uint32_t i = 0; i < a->n; i++)
+        for (uint32_t j = 0; j < b->n; j++)
+            if (exclusive(a->c[i], b->c[j], wide) && !(a->c[i]->op == CMP_NE && b->c[j]->op == CMP_EQ)) return true;
+    return false;
+}
+/* an EQ of one rule and an NE of the other on one argument: libseccomp gives both one node (the
+ * 64-bit high words at least) and, for one action, prunes one rule's branch with the other's */
+static bool eq_ne_meet(const filed *a, const filed *b) {
+    for (uint32_t i = 0; i < a->n; i++)
+        for (uint32_t j = 0; j < b->n; j++) {
+            const sc_arg *x = a->c[i], *y = b->c[j];
+            if (x->index == y->index && ((x->op == CMP_EQ && y->op == CMP_NE) || (x->op == CMP_NE && y->op == CMP_EQ))) return true;
+        }
+    return false;
+}
+/* libseccomp's tree keeps EQ, NE and MASKED_EQ tests of several rules apart; the ordering tests
+ * (GT, GE, LT, LE) of several rules share 64-bit nodes it merges wrongly */
+static bool equality_only(const filed *a) {
+    for (uint32_t i = 0; i < a->n; i++)
+        if (a->c[i]->op != CMP_EQ && a->c[i]->op != CMP_NE && a->c[i]->op != CMP_MASKED_EQ) return false;
+    return true;
 }
 
 static const char *const abi_names[] = { "x86_64", "i386", "x32" };
@@ -244,12 +266,16 @@ static bool duplicate(const filed *a, const filed *b, bool wide) {
            (wide ? x->value == y->value : (uint32_t)x->value == (uint32_t)y->value);
 }
 
-/* SECURITY: libseccomp merges the conditional rules of one syscall into one argument tree whose
- * decisions are neither config order nor "any rule matches" once the rules overlap (its code
- * generator even reuses a comparison with another word in the accumulator). planc compiles
- * several conditional rules of one syscall only when each is one EQ (or MASKED_EQ with a common
- * mask) test of one argument with distinct values, as Docker's personality rules and i386's
- * multiplexed socket calls are; other shapes are refused rather than guessed. */
+/* SECURITY: libseccomp merges the conditional rules of one syscall into one argument tree. Where
+ * rules with different actions overlap, or ordering tests of several rules meet, its decisions
+ * follow no rule order (its code generator even reuses a comparison with another word in the
+ * accumulator, and prunes a rule's branch with another rule's opposite test). planc compiles
+ * several conditional rules of one syscall when they test with EQ, NE and MASKED_EQ only, two
+ * with different actions exclude each other (EQ 1 vs EQ 2, or an earlier EQ 16 vs a later NE 16)
+ * and two with one action do not test one argument with EQ and NE: then every order decides
+ * alike (first match is any match), and so does
+ * libseccomp (Docker's personality rules, podman's netlink-audit socket rules, i386's
+ * multiplexed socket calls). Other shapes are refused rather than guessed. */
 static bool check_conflicts(planner *p, int abi, const entries *x, bool pseudo) {
     const entries e = *x;
     bool wide = abi == ABI_X86_64;
@@ -261,14 +287,17 @@ static bool check_conflicts(planner *p, int abi, const entries *x, bool pseudo) 
         for (u = i; u < j && e.v[u].f.n; u++) {}
         for (size_t a = i; a < u; a++)
             for (size_t b = a + 1; b < u; b++) {
-                if (disjoint(&e.v[a].f, &e.v[b].f, wide) || duplicate(&e.v[a].f, &e.v[b].f, wide)) continue;
+                const filed *fa = &e.v[a].f, *fb = &e.v[b].f;
+                if (duplicate(fa, fb, wide)) continue;
+                if (equality_only(fa) && equality_only(fb) &&
+                    (fa->action == fb->action ? !eq_ne_meet(fa, fb) : disjoint(fa, fb, wide))) continue;
                 if (pseudo)
                     err_at(p, e.v[b].r->at, R_SECCOMP_CONFLICT, arena_printf(&p->a,
                         "\"%s\" (no %s syscall) has conditional rules that can match the same call; libseccomp refuses them (it files them for %s all the same)",
                         e.v[b].r->name, abi_names[abi], abi_names[abi]));
                 else
                     err_at(p, e.v[b].r->at, R_SECCOMP_CONFLICT, arena_printf(&p->a,
-                        "\"%s\" (%s syscall %u) has conditional rules that can match the same call; libseccomp decides between them by its argument tree, so planc refuses this rather than guess (several rules of one syscall need one EQ test each, on one argument, with distinct values)",
+                        "\"%s\" (%s syscall %u) has conditional rules that can match the same call; libseccomp decides between them by its argument tree, so planc refuses this rather than guess (several rules of one syscall may test with EQ, NE and MASKED_EQ only; two with different actions must exclude each other, two with one action must not meet as EQ and NE on one argument)",
                         e.v[b].r->name, abi_names[abi], e.v[i].nr & ~X32_SYSCALL_BIT));
                 return false;
             }

@@ -13,6 +13,7 @@ import { loadPlanner, type Planner } from '../../orchestrator/src/planner.js';
 import { buildContext } from '../../orchestrator/src/context.js';
 import { decodePlan } from '../../orchestrator/src/plan/decode.js';
 import { parseProgram, run, seccompData, type Insn, type SeccompData } from './bpf-interp.js';
+import { podmanProfile } from './profiles.js';
 
 const AUDIT_X86_64 = 0xc000003e, AUDIT_I386 = 0x40000003, AUDIT_AARCH64 = 0xc00000b7;
 const TOKEN_X32 = 0x4000003e;   // libseccomp's SCMP_ARCH_X32
@@ -234,21 +235,6 @@ function archWordDefect(prog: Insn[]): number {
 /** JSON with bigints as plain numbers (config.json carries uint64 values). */
 function toJson(v: unknown): string {
   return JSON.stringify(v, (_k, x) => typeof x === 'bigint' ? `@@${x}@@` : x).replace(/"@@(\d+)@@"/g, '$1');
-}
-
-/**
- * podman's default profile as it writes it for an amd64 container without capabilities: the
- * entries that need no capability and no other arch (containers/common's reading of
- * includes/excludes). Absent without podman's seccomp.json.
- */
-function podmanProfile(): Profile | undefined {
-  const f = '/usr/share/containers/seccomp.json';
-  if (!fs.existsSync(f)) return undefined;
-  const src = JSON.parse(fs.readFileSync(f, 'utf8'));
-  const arches = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
-  const syscalls = (src.syscalls as any[]).filter((s) => !s.includes?.caps?.length && (!s.includes?.arches?.length || s.includes.arches.includes('amd64')))
-    .map((s) => ({ names: s.names, action: s.action, ...(s.errnoRet !== undefined ? { errnoRet: s.errnoRet } : {}), ...(s.args?.length ? { args: s.args } : {}) }));
-  return { defaultAction: src.defaultAction, defaultErrnoRet: src.defaultErrnoRet, architectures: arches, syscalls };
 }
 
 function profiles(): [string, Profile][] {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describeAsRoot, repo } from '../helpers/env.js';
 import { leftoverCgroups, makeBundle, readFixture, removeCgroups, rmTree, tempDir, writeConfig, type Config } from '../helpers/bundle.js';
 import { runContainer, type Runtime } from '../helpers/runtimes.js';
+import { podmanProfile } from './profiles.js';
 
 const parent = 'planc-test';
 let serial = 0;
@@ -20,6 +21,7 @@ const profiles: [string, Config][] = [
   ['the bench Docker-like profile (three ABIs, -ENOSYS stub)', dockerLike],
   ['Docker-like with defaultErrnoRet 38 and no x32', { ...dockerLike, defaultErrnoRet: 38, architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'] }],
   ['Docker-like without architectures (native only, no stub)', { ...dockerLike, architectures: undefined }],
+  ...(podmanProfile() ? [['podman default without capabilities (netlink-audit socket rules)', podmanProfile()!] as [string, Config]] : []),
   ['ALLOW default with deny rules on i386 and x32', {
     defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
     syscalls: [

@@ -252,6 +252,8 @@ function profiles(): [string, Profile][] {
   walk(path.join(repo, 'spec-tests', 'corpus'));
   const podman = podmanProfile();
   if (podman) out.push(['podman default (/usr/share/containers/seccomp.json, no capabilities)', podman]);
+  // more engine-format profiles to compare locally (colon-separated paths)
+  for (const f of (process.env.SECCOMP_EXTRA_PROFILES ?? '').split(':').filter(Boolean)) out.push([f, podmanProfile(f)!]);
   walk(fixtures);
   out.push(['bench/fixtures/seccomp-docker-like.json', JSON.parse(fs.readFileSync(path.join(repo, 'bench', 'fixtures', 'seccomp-docker-like.json'), 'utf8'))]);
   for (let i = 0; i < 52; i++) out.push([`generated-${i}`, generated(i)]);

@@ -6,10 +6,10 @@ type Profile = Record<string, any>;
 /**
  * podman's default profile as it writes it for an amd64 container without capabilities: the
  * entries that need no capability and no other arch (containers/common's reading of
- * includes/excludes). Absent without podman's seccomp.json.
+ * includes/excludes). Absent without podman's seccomp.json. Any profile in that format (Docker's
+ * too) reads the same way.
  */
-export function podmanProfile(): Profile | undefined {
-  const f = '/usr/share/containers/seccomp.json';
+export function podmanProfile(f = '/usr/share/containers/seccomp.json'): Profile | undefined {
   if (!fs.existsSync(f)) return undefined;
   const src = JSON.parse(fs.readFileSync(f, 'utf8'));
   const arches = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];

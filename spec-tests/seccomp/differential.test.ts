@@ -257,6 +257,12 @@ function profiles(): [string, Profile][] {
   walk(fixtures);
   out.push(['bench/fixtures/seccomp-docker-like.json', JSON.parse(fs.readFileSync(path.join(repo, 'bench', 'fixtures', 'seccomp-docker-like.json'), 'utf8'))]);
   for (let i = 0; i < 52; i++) out.push([`generated-${i}`, generated(i)]);
+  // one syscall with rules longer than a conditional jump reaches (255 instructions)
+  out.push(['80 personality values, two actions (a block past a jump)', {
+    defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+    syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' },
+      ...Array.from({ length: 80 }, (_x, i) => ({ names: ['personality'], action: i % 3 ? 'SCMP_ACT_ALLOW' : 'SCMP_ACT_TRAP', args: [{ index: 0, value: i * 0x10001, op: 'SCMP_CMP_EQ' }] }))],
+  }]);
   return out;
 }
 

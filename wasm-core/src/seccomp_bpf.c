@@ -93,7 +93,7 @@ static bool cond_noop(const sc_arg *a, bool wide) {
 /* one rule as filed for one syscall of one ABI: its conditions (at most one per argument) */
 typedef struct { uint32_t action; const sc_arg *c[6]; uint32_t n; } filed;
 
-typedef struct { uint32_t nr; uint32_t order; filed f; const sc_rule *r; } entry;
+typedef struct { uint32_t nr; filed f; const sc_rule *r; } entry;
 
 /* the rules of one ABI, one entry per (syscall, alternative), in config order */
 typedef struct { entry *v; size_t n, cap; planner *p; bool oom; } entries;
@@ -107,7 +107,7 @@ static void file(entries *e, const sc_rule *r, uint32_t nr, uint32_t action, con
         e->v = v; e->cap = cap;
     }
     entry *x = &e->v[e->n];
-    x->nr = nr; x->r = r; x->order = (uint32_t)e->n; x->f.action = action; x->f.n = 0;
+    x->nr = nr; x->r = r; x->f.action = action; x->f.n = 0;
     const sc_arg *byidx[6] = {0};
     for (uint32_t i = 0; i < n; i++) byidx[c[i]->index] = c[i];
     if (force0) byidx[0] = force0;

@@ -167,7 +167,7 @@ function generated(seed: number): Profile {
   };
   const n = 2 + Math.floor(r() * 10);
   for (let i = 0; i < n; i++) {
-    const kind = conflicting ? 'free' : pick(['plain', 'plain', 'and', 'and', 'eqs', 'or', 'masks', 'netlink', 'netlink']);
+    const kind = conflicting ? 'free' : pick(['plain', 'plain', 'and', 'and', 'eqs', 'or', 'masks', 'netlink', 'netlink', 'sameand', 'diffand']);
     if (kind === 'plain') {         // unconditional: any names (they win over conditional ones)
       p.syscalls.push(withErrno({ names: Array.from({ length: 1 + Math.floor(r() * 4) }, () => pick(names)), action: pick(actions) }));
     } else if (kind === 'and') {    // one rule, conditions on distinct arguments (AND), every operator
@@ -191,6 +191,18 @@ function generated(seed: number): Profile {
       for (let k = 0; k < 1 + Math.floor(r() * 3); k++)
         p.syscalls.push({ names: [name], action: allow, args: [pick([{ index: ib, value: vb, op: 'SCMP_CMP_NE' }, { index: ia, value: va, op: 'SCMP_CMP_NE' }])] });
       if (r() < 0.25) p.syscalls.reverse();
+    } else if (kind === 'sameand') { // one action, EQ tests on a few arguments that overlap freely
+      const name = fresh(true), act = pick(actions);
+      for (let k = 0; k < 2 + Math.floor(r() * 2); k++) {
+        const idx = [0, 1, 2].sort(() => r() - 0.5).slice(0, 1 + Math.floor(r() * 2));
+        p.syscalls.push({ names: [name], action: act, args: idx.map((index) => ({ index, value: pick([1n, 2n, 0x100000001n]), op: 'SCMP_CMP_EQ' })) });
+      }
+    } else if (kind === 'diffand') { // several actions, EQ tests on a few arguments, told apart by some argument
+      const name = fresh(true);
+      for (let k = 0; k < 2 + Math.floor(r() * 2); k++) {
+        const idx = [0, 1, 2, 3].sort(() => r() - 0.5).slice(0, 2);
+        p.syscalls.push({ names: [name], action: pick(actions), args: [...idx.map((index) => ({ index, value: pick([1n, 2n]), op: 'SCMP_CMP_EQ' })), { index: 4, value: BigInt(k + 1), op: 'SCMP_CMP_EQ' }] });
+      }
     } else if (kind === 'masks') {  // MASKED_EQ tests with one mask on one argument that no call passes together
       const name = fresh(), index = Math.floor(r() * 3);
       const mask = pick([0xffn, 0x7e020000n, 0xff000000ffn, 0xffffffffn]);

@@ -341,7 +341,7 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
     const id = configure('planc', { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }, false, ['true']);
     const r = run('planc', ['--root', roots.planc, 'create', '--bundle', bundle, id]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('/linux/seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath');
+    expect(r.stderr).toContain('/linux/seccomp/listenerPath: SCMP_ACT_NOTIFY needs listenerPath');
   });
   void plancBin;
 });

@@ -29,6 +29,19 @@ describe('seccomp disassembly', () => {
     ]);
   });
 
+  it('names a syscall number from the ABI its section runs under: i386 by the arch jump, x32 by its bit', () => {
+    const f = new Uint8Array([
+      ...insn(0x20, 0, 0, 4), ...insn(0x15, 0, 1, 0x40000003), ...insn(0x05, 0, 0, 6),
+      ...insn(0x15, 1, 0, 0xc000003e), ...insn(0x06, 0, 0, 0),
+      ...insn(0x20, 0, 0, 0), ...insn(0x15, 0, 0, 102), ...insn(0x15, 0, 0, 0x40000000 | 512), ...insn(0x06, 0, 0, 0x7fff0000),
+      ...insn(0x20, 0, 0, 0), ...insn(0x15, 0, 0, 102), ...insn(0x06, 0, 0, 0x7fff0000),
+    ]);
+    const lines = disassemble(f);
+    expect(lines[6]).toBe('0006: jeq #0x66 (getuid) → 7, 7');                  // x86_64: 102 is getuid
+    expect(lines[7]).toBe('0007: jeq #0x40000200 (rt_sigaction) → 8, 8');      // x32's own 512
+    expect(lines[10]).toBe('0010: jeq #0x66 (socketcall) → 11, 11');            // i386: 102 is socketcall
+  });
+
   it('keeps unknown instructions and trailing bytes visible', () => {
     expect(disassemble(new Uint8Array([...insn(0xff, 1, 2, 3), 9]))).toEqual(['0000: code=0xff jt=1 jf=2 k=0x3', '(1 trailing bytes)']);
     expect(seccompAction(0x12345678)).toBe('0x12345678');

@@ -4,38 +4,9 @@
 #include "ops.h"
 #include <string.h>
 
-#define FLAG_TSYNC 1u
 #define FLAG_NEW_LISTENER 8u       /* SECCOMP_FILTER_FLAG_NEW_LISTENER: seccomp(2) returns the listener fd */
-#define FLAG_TSYNC_ESRCH 16u
 #define RET_USER_NOTIF 0x7fc00000u
-#define NR_SENDMSG 46u             /* x86_64: how C hands the listener fd to P */
 #define SPEC_VERSION "1.0.2-dev"   /* the runtime-spec version of the state planc reports, as runc 1.1 */
-
-/* the listener can only work if C may hand its fd over: refuse what would block C forever */
-static bool listener_ok(planner *p) {
-    const seccomp_spec *sc = &p->s.seccomp;
-    if (!sc->notify) return true;
-    const jv *o = json_get(json_get(p->config_root, "linux"), "seccomp");
-    if (!sc->listener_path) {
-        err_at(p, o, R_SECCOMP, "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath: nobody would answer the notifications");
-        return false;
-    }
-    /* ORDER: the listener fd exists only once the filter is loaded, so C sends it to P under
-     * the filter; a notified sendmsg would wait for an agent that has no fd yet (runc refuses
-     * a notified write and a notifying default action for the same reason) */
-    bool ok = true;
-    if ((sc->default_action & 0xffff0000u) == RET_USER_NOTIF) {
-        err_at(p, json_get(o, "defaultAction"), R_SECCOMP, "SCMP_ACT_NOTIFY cannot be the default action: the runtime hands over the listener under the filter");
-        ok = false;
-    }
-    for (uint32_t i = 0; i < sc->nrules; i++)
-        if (sc->rules[i].nr == NR_SENDMSG && (sc->rules[i].action & 0xffff0000u) == RET_USER_NOTIF) {
-            err_at(p, json_get(o, "syscalls"), R_SECCOMP, "SCMP_ACT_NOTIFY cannot be used for sendmsg: the runtime hands over the listener with it");
-            ok = false;
-            break;
-        }
-    return ok;
-}
 
 static void put_lit(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
@@ -105,7 +76,9 @@ static const strvec *listener_state(planner *p, bool exec) {
 void plan_seccomp_host(planner *p, bool exec) {
     const seccomp_spec *sc = &p->s.seccomp;
     if (!sc->present) return;
-    if (sc->notify && listener_ok(p)) {
+    /* seccomp.c has refused what would block C forever (NOTIFY as default, on write or sendmsg,
+     * or without listenerPath) */
+    if (sc->notify) {
         const strvec *st = listener_state(p, exec);
         if (st) op_seccomp_listener_forward(p, sc->why_listener, sc->listener_path, st);
     }
@@ -114,10 +87,9 @@ void plan_seccomp_host(planner *p, bool exec) {
 
 static void filter(planner *p) {
     const seccomp_spec *sc = &p->s.seccomp;
-    uint32_t flags = sc->flags;
-    /* the kernel refuses TSYNC with a new listener unless TSYNC_ESRCH says how it may fail;
-     * C has one thread, so TSYNC changes nothing else */
-    if (sc->notify) flags |= FLAG_NEW_LISTENER | (flags & FLAG_TSYNC ? FLAG_TSYNC_ESRCH : 0);
+    /* TSYNC never reaches flags (seccomp.c: C has one thread), so the kernel's refusal of TSYNC
+     * with a new listener cannot arise */
+    uint32_t flags = sc->flags | (sc->notify ? FLAG_NEW_LISTENER : 0);
     op_seccomp_set_filter(p, sc->why, flags, sc->bpf, sc->bpf_len);
     /* ORDER: first thing under the filter, so the agent has the fd before C makes any other
      * syscall the filter may notify */

@@ -94,10 +94,14 @@ typedef struct { hook_spec *v; uint32_t n; const char *why; } hook_list;
 
 /* linux.seccomp, validated; compiled to BPF by seccomp.c */
 typedef struct { uint32_t index; uint64_t value, value2; int op; } sc_arg;
-typedef struct { uint32_t nr; uint32_t action; const sc_arg *args; uint32_t nargs; bool or_args; } sc_rule;
+/* one (name, rule) pair in config order; redundant: its action is the default (not compiled,
+ * but still counted by the -ENOSYS stub, as runc does) */
+typedef struct { const char *name; const jv *at; uint32_t action; const sc_arg *args; uint32_t nargs; bool or_args, redundant; } sc_rule;
 typedef struct {
     bool present; const char *why;
     uint32_t default_action, flags;
+    uint32_t abis;                        /* seccomp.c's ABI_* bits listed in architectures */
+    bool stub;                            /* runc's -ENOSYS stub applies (default not ALLOW/LOG/TRACE) */
     sc_rule *rules; uint32_t nrules;
     bool notify;                          /* some rule (or the default) is SCMP_ACT_NOTIFY */
     const char *listener_path, *listener_metadata, *why_listener;   /* NULL when not given */
@@ -230,7 +234,7 @@ void emit_end(planner *p);
 
 /* seccomp.c */
 void spec_read_seccomp(planner *p, const jv *lx);
-const uint8_t *seccomp_compile(planner *p, size_t *len);   /* NULL when too large */
+const uint8_t *seccomp_compile(planner *p, size_t *len);   /* NULL when too large, or refused (reported) */
 
 /* plan.c */
 void plan_all(planner *p);

@@ -1,42 +1,64 @@
-/* seccomp.c — reads linux.seccomp and compiles it to a classic BPF program for x86_64, the
- * bytes seccomp_set_filter loads. Must never emit a filter that lets a foreign architecture
- * or x32 syscall through unchecked: those are killed before any rule is looked at. */
-#include "planner.h"
+/* seccomp.c — reads and validates linux.seccomp as runc 1.1.5 does (actions, errnoRet,
+ * architectures, flags, the NOTIFY checks) and holds the syscall tables; seccomp_bpf.c compiles
+ * the result. Must never guess: an unknown action, operator, architecture or flag is an error. */
+#include "seccomp.h"
 #include <string.h>
 
-#define RET_KILL_PROCESS 0x80000000u
-#define RET_KILL_THREAD  0x00000000u
-#define RET_TRAP         0x00030000u
-#define RET_ERRNO        0x00050000u
-#define RET_USER_NOTIF   0x7fc00000u
-#define RET_TRACE        0x7ff00000u
-#define RET_LOG          0x7ffc0000u
-#define RET_ALLOW        0x7fff0000u
-#define AUDIT_ARCH_X86_64 0xc000003eu
-#define X32_SYSCALL_BIT  0x40000000u
-#define MAX_INSNS 4096
+#define FLAG_WAIT_KILLABLE_RECV 32u
 
-enum { CMP_NE, CMP_LT, CMP_LE, CMP_EQ, CMP_GE, CMP_GT, CMP_MASKED_EQ };
 static const char *const cmp_names[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
                                          "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
+/* ABIs with syscall tables; arch_names[0..2] are them, the rest are accepted and not compiled
+ * (their syscalls never reach an x86_64 kernel's filter) */
 static const char *const arch_names[] = {
-    "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
+    "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
     "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64",
     "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390",
     "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
 };
+/* TSYNC is accepted and not passed (runc: the filter applies to one thread that execs);
+ * WAIT_KILLABLE_RECV is passed only with a listener (the kernel refuses it without one) */
 static const struct { const char *name; uint32_t flag; } filter_flags[] = {
-    { "SECCOMP_FILTER_FLAG_TSYNC", 1 }, { "SECCOMP_FILTER_FLAG_LOG", 2 }, { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", 4 },
+    { "SECCOMP_FILTER_FLAG_TSYNC", 0 }, { "SECCOMP_FILTER_FLAG_LOG", 2 }, { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", 4 },
+    { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", FLAG_WAIT_KILLABLE_RECV },
 };
-static const struct { const char *name; uint32_t nr; } syscalls[] = {
-#define SYSCALL(name, nr) { #name, nr },
-#include "syscalls_x86_64.def"
+static const struct { const char *name; int16_t nr[ABI__COUNT]; } syscalls[] = {
+#define SYSCALL(name, a, b, c) { #name, { a, b, c } },
+#include "syscalls.def"
 #undef SYSCALL
 };
 
-static int syscall_nr(const char *name) {
-    for (size_t i = 0; i < sizeof syscalls / sizeof syscalls[0]; i++)
-        if (!strcmp(syscalls[i].name, name)) return (int)syscalls[i].nr;
+int sc_syscall_index(const char *name) {
+    size_t lo = 0, hi = sizeof syscalls / sizeof syscalls[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(syscalls[mid].name, name);
+        if (!c) return (int)mid;
+        if (c < 0) lo = mid + 1; else hi = mid;
+    }
+    return -1;
+}
+int64_t sc_syscall_nr(int i, int abi) {
+    int n = i < 0 ? -1 : syscalls[i].nr[abi];
+    return n < 0 ? -1 : abi == ABI_X32 ? (int64_t)(X32_SYSCALL_BIT | (uint32_t)n) : n;
+}
+
+/* i386 multiplexes these through socketcall(2)/ipc(2); libseccomp files a rule for one of them
+ * under the multiplexer with argument 0 set to the call number, and under the direct syscall
+ * where i386 has one. Its own resolver gives them no number (so runc's stub ignores them). */
+const sc_mux sc_mux_calls[SC_NMUX + 1] = {
+    { "socket", 1, false }, { "bind", 2, false }, { "connect", 3, false }, { "listen", 4, false }, { "accept", 5, false },
+    { "getsockname", 6, false }, { "getpeername", 7, false }, { "socketpair", 8, false }, { "send", 9, false }, { "recv", 10, false },
+    { "sendto", 11, false }, { "recvfrom", 12, false }, { "shutdown", 13, false }, { "setsockopt", 14, false }, { "getsockopt", 15, false },
+    { "sendmsg", 16, false }, { "recvmsg", 17, false }, { "accept4", 18, false }, { "recvmmsg", 19, false }, { "sendmmsg", 20, false },
+    { "semop", 1, true }, { "semget", 2, true }, { "semctl", 3, true }, { "semtimedop", 4, true },
+    { "msgsnd", 11, true }, { "msgrcv", 12, true }, { "msgget", 13, true }, { "msgctl", 14, true },
+    { "shmat", 21, true }, { "shmdt", 22, true }, { "shmget", 23, true }, { "shmctl", 24, true },
+    { NULL, 0, false },
+};
+int sc_mux_index(const char *name) {
+    for (int i = 0; sc_mux_calls[i].name; i++)
+        if (!strcmp(sc_mux_calls[i].name, name)) return i;
     return -1;
 }
 
@@ -95,28 +117,42 @@ static bool read_args(planner *p, const jv *arr, sc_arg **out, uint32_t *n, bool
     return ok;
 }
 
+static bool is_notify(uint32_t action) { return action == RET_USER_NOTIF; }
+
 void spec_read_seccomp(planner *p, const jv *lx) {
     seccomp_spec *sc = &p->s.seccomp;
     const jv *o = get_obj(p, lx, "seccomp");
     if (!o) return;
+    /* runc: no default action and no syscalls means no seccomp at all */
+    const jv *da = json_get(o, "defaultAction"), *sv = json_get(o, "syscalls");
+    if ((!da || da->type == JV_NULL || (da->type == JV_STR && !*da->s)) && (!sv || sv->type == JV_NULL || (sv->type == JV_ARR && !sv->n))) return;
     sc->present = true;
     sc->why = ptr_of(p, o);
-    read_action(p, o, "defaultAction", "defaultErrnoRet", &sc->default_action);
+    bool notify_rules = false;
+    if (read_action(p, o, "defaultAction", "defaultErrnoRet", &sc->default_action) && is_notify(sc->default_action))
+        err_at(p, json_get(o, "defaultAction"), R_SECCOMP_NOTIFY, "SCMP_ACT_NOTIFY cannot be the default action (it would hold the write the listener needs), as runc refuses");
+    const char *dname = NULL;
+    get_str(p, o, "defaultAction", &dname);
+    /* runc: no stub when the default already lets unknown syscalls run (a tracer handles ENOSYS) */
+    sc->stub = !dname || (strcmp(dname, "SCMP_ACT_ALLOW") && strcmp(dname, "SCMP_ACT_LOG") && strcmp(dname, "SCMP_ACT_TRACE"));
     const jv *arches = get_arr(p, o, "architectures");
     for (size_t i = 0; arches && i < arches->n; i++) {
         const char *a;
         if (!val_str(p, arches->items[i], &a)) continue;
-        bool known = false;
-        for (size_t k = 0; k < sizeof arch_names / sizeof arch_names[0]; k++) if (!strcmp(arch_names[k], a)) known = true;
-        if (!known) err_at(p, arches->items[i], R_SECCOMP, arena_printf(&p->a, "unknown seccomp architecture \"%s\"", a));
+        size_t k;
+        for (k = 0; k < sizeof arch_names / sizeof arch_names[0]; k++) if (!strcmp(arch_names[k], a)) break;
+        if (k == sizeof arch_names / sizeof arch_names[0]) err_at(p, arches->items[i], R_SECCOMP, arena_printf(&p->a, "unknown seccomp architecture \"%s\"", a));
+        else if (k < ABI__COUNT) sc->abis |= 1u << k;
     }
     const jv *flags = get_arr(p, o, "flags");
+    const jv *wait_killable = NULL;
     for (size_t i = 0; flags && i < flags->n; i++) {
         const char *f;
         if (!val_str(p, flags->items[i], &f)) continue;
         size_t k;
         for (k = 0; k < sizeof filter_flags / sizeof filter_flags[0]; k++) if (!strcmp(filter_flags[k].name, f)) break;
         if (k == sizeof filter_flags / sizeof filter_flags[0]) err_at(p, flags->items[i], R_SECCOMP, arena_printf(&p->a, "unknown seccomp flag \"%s\"", f));
+        else if (filter_flags[k].flag == FLAG_WAIT_KILLABLE_RECV) wait_killable = flags->items[i];
         else sc->flags |= filter_flags[k].flag;
     }
     const char *lp, *lm;
@@ -124,15 +160,14 @@ void spec_read_seccomp(planner *p, const jv *lx) {
     if (get_str(p, o, "listenerMetadata", &lm) && *lm) sc->listener_metadata = lm;
 
     const jv *calls = get_arr(p, o, "syscalls");
-    if (!calls) return;
     size_t cap = 0;
-    for (size_t i = 0; i < calls->n; i++) {
+    for (size_t i = 0; calls && i < calls->n; i++) {
         const jv *names = json_get(calls->items[i], "names");
         if (names && names->type == JV_ARR) cap += names->n;
     }
     sc->rules = arena_alloc(&p->a, (cap + 1) * sizeof *sc->rules);
     if (!sc->rules) return;
-    for (size_t i = 0; i < calls->n; i++) {
+    for (size_t i = 0; calls && i < calls->n; i++) {
         const jv *c = calls->items[i];
         if (c->type != JV_OBJ) { err_at(p, c, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(c->type))); continue; }
         uint32_t action;
@@ -149,138 +184,29 @@ void spec_read_seccomp(planner *p, const jv *lx) {
         for (size_t k = 0; k < names->n; k++) {
             const char *n;
             if (!val_str(p, names->items[k], &n)) { ok = false; continue; }
-            int nr = syscall_nr(n);
-            /* unknown names are skipped, as libseccomp does for syscalls this arch lacks;
-             * a rule that repeats the default action changes nothing */
-            if (!ok || nr < 0 || action == sc->default_action) continue;
+            if (!*n) { err_at(p, names->items[k], R_SECCOMP, "an empty string is not a syscall name"); ok = false; continue; }
+            if (ok && is_notify(action) && !strcmp(n, "write"))
+                err_at(p, names->items[k], R_SECCOMP_NOTIFY, "SCMP_ACT_NOTIFY cannot be used for write (the listener's fd is sent with it), as runc refuses");
+            /* ORDER: C hands the listener to P with sendmsg under the filter (plan_seccomp.c): a
+             * notified sendmsg would wait for an agent that has no fd yet */
+            if (ok && is_notify(action) && !strcmp(n, "sendmsg"))
+                err_at(p, names->items[k], R_SECCOMP_NOTIFY, "SCMP_ACT_NOTIFY cannot be used for sendmsg: the runtime hands over the listener with it");
+            if (!ok) continue;
+            if (is_notify(action)) notify_rules = true;
+            /* unknown names are kept: each ABI skips the names it lacks, as libseccomp does */
             sc_rule *r = &sc->rules[sc->nrules++];
-            r->nr = (uint32_t)nr; r->action = action; r->args = args; r->nargs = nargs; r->or_args = or_args;
+            r->name = n; r->at = names->items[k]; r->action = action; r->args = args; r->nargs = nargs; r->or_args = or_args;
+            /* a rule that repeats the default action changes nothing (runc skips it) */
+            r->redundant = action == sc->default_action;
         }
+    }
+    if (notify_rules && !sc->listener_path)
+        err_missing(p, o, "listenerPath", R_SECCOMP_NOTIFY, "SCMP_ACT_NOTIFY needs listenerPath, the socket that receives the listener fd");
+    if (wait_killable) {
+        if (!notify_rules) err_at(p, wait_killable, R_SECCOMP_NOTIFY, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a SCMP_ACT_NOTIFY rule (the kernel refuses it without a listener)");
+        else sc->flags |= FLAG_WAIT_KILLABLE_RECV;
     }
     if (p->nerrs) return;
     sc->bpf = seccomp_compile(p, &sc->bpf_len);
-    if (!sc->bpf) err_at(p, o, R_SECCOMP, "the seccomp filter does not fit in the kernel's 4096 instructions");
-}
-
-/* ---- the BPF assembler: forward jumps to labels, resolved once the program is laid out ---- */
-typedef struct { uint16_t code; int jt, jf; uint32_t k; } insn;   /* jt/jf: label id, -1 = next */
-typedef struct { planner *p; insn *v; size_t n, cap; int *labels; int nlabels, caplabels; bool overflow; } prog;
-
-#define LD_ABS  0x20   /* BPF_LD|BPF_W|BPF_ABS */
-#define JEQ_K   0x15
-#define JGT_K   0x25
-#define JGE_K   0x35
-#define AND_K   0x54
-#define RET_K   0x06
-
-static void put(prog *g, uint16_t code, int jt, int jf, uint32_t k) {
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 256;
-        insn *v = arena_alloc(&g->p->a, cap * sizeof *v);
-        if (!v) { g->overflow = true; return; }
-        if (g->n) memcpy(v, g->v, g->n * sizeof *v);
-        g->v = v; g->cap = cap;
-    }
-    g->v[g->n++] = (insn){ code, jt, jf, k };
-}
-static int label(prog *g) {
-    if (g->nlabels == g->caplabels) {
-        int cap = g->caplabels ? g->caplabels * 2 : 64;
-        int *l = arena_alloc(&g->p->a, (size_t)cap * sizeof *l);
-        if (!l) { g->overflow = true; return 0; }
-        if (g->nlabels) memcpy(l, g->labels, (size_t)g->nlabels * sizeof *l);
-        g->labels = l; g->caplabels = cap;
-    }
-    g->labels[g->nlabels] = -1;
-    return g->nlabels++;
-}
-static void here(prog *g, int l) { if (l < g->nlabels) g->labels[l] = (int)g->n; }
-
-/* one 64-bit comparison of argument a; falls through when it holds, jumps to fail otherwise */
-static void cmp_arg(prog *g, const sc_arg *a, int fail) {
-    uint32_t lo_off = 16 + 8 * a->index, hi_off = lo_off + 4;
-    uint32_t vhi = (uint32_t)(a->value >> 32), vlo = (uint32_t)a->value;
-    int ok = label(g);
-    switch (a->op) {
-    case CMP_EQ:
-        put(g, LD_ABS, -1, -1, hi_off); put(g, JEQ_K, -1, fail, vhi);
-        put(g, LD_ABS, -1, -1, lo_off); put(g, JEQ_K, -1, fail, vlo);
-        break;
-    case CMP_NE:
-        put(g, LD_ABS, -1, -1, hi_off); put(g, JEQ_K, -1, ok, vhi);
-        put(g, LD_ABS, -1, -1, lo_off); put(g, JEQ_K, fail, -1, vlo);
-        break;
-    case CMP_MASKED_EQ: {   /* value is the mask, valueTwo the datum */
-        uint32_t dhi = (uint32_t)(a->value2 >> 32), dlo = (uint32_t)a->value2;
-        put(g, LD_ABS, -1, -1, hi_off); put(g, AND_K, -1, -1, vhi); put(g, JEQ_K, -1, fail, dhi);
-        put(g, LD_ABS, -1, -1, lo_off); put(g, AND_K, -1, -1, vlo); put(g, JEQ_K, -1, fail, dlo);
-        break;
-    }
-    case CMP_GT: case CMP_GE:
-        put(g, LD_ABS, -1, -1, hi_off); put(g, JGT_K, ok, -1, vhi); put(g, JEQ_K, -1, fail, vhi);
-        put(g, LD_ABS, -1, -1, lo_off); put(g, a->op == CMP_GT ? JGT_K : JGE_K, -1, fail, vlo);
-        break;
-    case CMP_LT: case CMP_LE:
-        put(g, LD_ABS, -1, -1, hi_off); put(g, JGE_K, -1, ok, vhi); put(g, JEQ_K, -1, fail, vhi);
-        put(g, LD_ABS, -1, -1, lo_off); put(g, a->op == CMP_LT ? JGE_K : JGT_K, fail, -1, vlo);
-        break;
-    }
-    here(g, ok);
-}
-
-/* nr is in A on entry and on every exit of a rule block */
-static void rule_block(prog *g, uint32_t nr, uint32_t action, const sc_arg *args, uint32_t nargs) {
-    int skip = label(g);
-    if (!nargs) {
-        put(g, JEQ_K, -1, skip, nr);
-        put(g, RET_K, -1, -1, action);
-        here(g, skip);
-        return;
-    }
-    int fail = label(g);
-    put(g, JEQ_K, -1, skip, nr);
-    for (uint32_t i = 0; i < nargs; i++) cmp_arg(g, &args[i], fail);
-    put(g, RET_K, -1, -1, action);
-    here(g, fail);
-    put(g, LD_ABS, -1, -1, 0);   /* the argument loads clobbered A: reload nr */
-    here(g, skip);
-}
-
-const uint8_t *seccomp_compile(planner *p, size_t *len) {
-    const seccomp_spec *sc = &p->s.seccomp;
-    prog g = { .p = p };
-    /* SECURITY: anything but native x86_64 syscalls (i386 and x32 entry points) is killed
-     * before the rules run: the rules below use x86_64 numbers only */
-    int arch_ok = label(&g);
-    put(&g, LD_ABS, -1, -1, 4);
-    put(&g, JEQ_K, arch_ok, -1, AUDIT_ARCH_X86_64);
-    put(&g, RET_K, -1, -1, RET_KILL_PROCESS);
-    here(&g, arch_ok);
-    put(&g, LD_ABS, -1, -1, 0);
-    int native = label(&g);
-    put(&g, JGE_K, -1, native, X32_SYSCALL_BIT);
-    put(&g, RET_K, -1, -1, RET_KILL_PROCESS);
-    here(&g, native);
-    for (uint32_t i = 0; i < sc->nrules; i++) {
-        const sc_rule *r = &sc->rules[i];
-        if (r->or_args)
-            for (uint32_t k = 0; k < r->nargs; k++) rule_block(&g, r->nr, r->action, &r->args[k], 1);
-        else rule_block(&g, r->nr, r->action, r->args, r->nargs);
-    }
-    put(&g, RET_K, -1, -1, sc->default_action);
-    if (g.overflow || g.n > MAX_INSNS) return NULL;
-
-    buf b; buf_init(&b, &p->a);
-    for (size_t i = 0; i < g.n; i++) {
-        const insn *x = &g.v[i];
-        int jt = x->jt < 0 ? 0 : g.labels[x->jt] - (int)i - 1;
-        int jf = x->jf < 0 ? 0 : g.labels[x->jf] - (int)i - 1;
-        if (jt < 0 || jt > 255 || jf < 0 || jf > 255) return NULL;
-        buf_u16(&b, x->code);
-        buf_u8(&b, (uint8_t)jt);
-        buf_u8(&b, (uint8_t)jf);
-        buf_u32(&b, x->k);
-    }
-    *len = b.len;
-    return b.p;
+    if (!sc->bpf && !p->nerrs) err_at(p, o, R_SECCOMP, "the seccomp filter does not fit in the kernel's 4096 instructions");
 }

@@ -167,6 +167,8 @@ static uint32_t run_bpf(const uint8_t *f, size_t len, uint32_t arch, uint32_t nr
         case 0x15: pc += A == k ? jt : jf; break;
         case 0x25: pc += A > k ? jt : jf; break;
         case 0x35: pc += A >= k ? jt : jf; break;
+        case 0x45: pc += (A & k) ? jt : jf; break;
+        case 0x05: pc += k; break;
         case 0x06: return k;
         default: return 0xdeadbeef;
         }
@@ -198,8 +200,9 @@ static void seccomp_compares_64_bit_arguments(void) {
             CHECK(run_bpf(f, fl, 0xc000003e, 39 /* getpid */, args) == 0x7fff0000u, "other syscall not allowed");
         }
         uint64_t z[6] = {0};
-        CHECK(run_bpf(f, fl, 0x40000003 /* i386 */, 37, z) == 0x80000000u, "foreign arch not killed");
-        CHECK(run_bpf(f, fl, 0xc000003e, 0x40000000 | 62, z) == 0x80000000u, "x32 not killed");
+        /* libseccomp's bad-arch action (SCMP_ACT_KILL, the thread) for ABIs the filter lacks */
+        CHECK(run_bpf(f, fl, 0x40000003 /* i386 */, 37, z) == 0x00000000u, "foreign arch not killed");
+        CHECK(run_bpf(f, fl, 0xc000003e, 0x40000000 | 62, z) == 0x00000000u, "x32 not killed");
         arena_free_all(&p.a);
     }
 }

@@ -83,7 +83,7 @@ static _Noreturn void child_failed(struct ctx *c, long step, const struct op *op
 {
 	uint32_t v = SYNC_PEER_FAILED;
 	if (c->detached)
-		report_text(2, "planc: exec failed: ", op, e);
+		report_text(2, "", op, e);   /* as runc: the bare "exec /run.sh: ..." */
 	else if (!e->reported)
 		report_error(c->report_fd, step, op, e);
 	send(c->sync_fd, &v, sizeof v, MSG_NOSIGNAL);

@@ -70,6 +70,7 @@ export function buildContext(input: ContextInput): Uint8Array {
       cpuset: { cpus: h.cpuset.cpus, mems: h.cpuset.mems },
       proc_kcore: h.proc_kcore,
       clone_into_cgroup: h.clone_into_cgroup ?? false,
+      ...(h.blkio_weight_file ? { blkio_weight_file: h.blkio_weight_file } : {}),
     },
     ...(input.container ? { container: { pid: input.container.pid, config: input.container.config } } : {}),
   };

@@ -133,6 +133,13 @@ void context_read(planner *p, const jv *root) {
     }
     get_bool(p, host, "proc_kcore", &c->proc_kcore);
     get_bool(p, host, "clone_into_cgroup", &c->clone_into_cgroup);
+    c->blkio_weight_file = "blkio.weight";
+    const char *bw;
+    if (get_str(p, host, "blkio_weight_file", &bw) && *bw) {
+        if (strcmp(bw, "blkio.weight") && strcmp(bw, "blkio.bfq.weight"))
+            err_at(p, json_get(host, "blkio_weight_file"), R_CONTEXT, "\"blkio_weight_file\" must be blkio.weight or blkio.bfq.weight");
+        else c->blkio_weight_file = bw;
+    }
     /* ORDER: the container's config after the host facts: reading it checks resources against them */
     if (c->container_config) spec_read_container(p, c->container_config, c->act == ACT_EXEC);
 }

@@ -96,9 +96,9 @@ static void plan_limits_v1(planner *p, const cg_hier *h, const char *dir, bool u
     if (has_ctl(h, "cpu")) plan_cpu_v1(p, dir);
     if (has_ctl(h, "pids") && s->has_pids)
         op_write_file(p, s->why_pids, in_dir(p, dir, "pids.max"), s->pids < 0 ? "max" : i64s(p, s->pids));
-    /* runc writes blkio.bfq.weight instead when that file exists; a plan cannot look */
+    /* runc writes blkio.bfq.weight where there is no blkio.weight (BFQ): a host fact */
     if (has_ctl(h, "blkio") && s->has_blkio_weight)
-        op_write_file(p, s->why_blkio_weight, in_dir(p, dir, "blkio.weight"), u64s(p, s->blkio_weight));
+        op_write_file(p, s->why_blkio_weight, in_dir(p, dir, p->ctx.blkio_weight_file), u64s(p, s->blkio_weight));
 }
 
 static void plan_v1(planner *p) {

@@ -62,6 +62,7 @@ typedef struct {
     const char *cpuset_cpus, *cpuset_mems;
     bool proc_kcore;
     bool clone_into_cgroup;             /* clone3(CLONE_INTO_CGROUP) works (Linux >= 5.7) */
+    const char *blkio_weight_file;      /* v1: "blkio.weight" (default) or "blkio.bfq.weight" */
 } context;
 
 /* ---- validated spec ---- */

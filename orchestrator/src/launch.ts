@@ -123,6 +123,7 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
         // live on to reap it and apply the teardown lane.
         try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
         await shim.exit;
+        await runHooks(state.hooks, 'poststop', hookState(state, 'stopped')).catch((w: Error) => warn(w.message));
         throw e;
       }
       const x = await shim.exit;

@@ -169,6 +169,7 @@ export function build(Command: typeof import('commander').Command, setExit: (cod
     .option('--no-new-privs', 'set the no new privileges value for the process')
     .option('--preserve-fds <n>', 'pass N additional file descriptors to the process', '0')
     .option('--pidfd-socket <path>', 'path to an AF_UNIX socket which will receive the pidfd (not supported)')
+    .option('--cgroup <path>', 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.', many)
     .option('--ignore-paused', 'allow exec in a paused container')
     .option('--process-label <label>', 'set the asm process label for the process commonly used with selinux')
     .option('--apparmor <profile>', 'set the apparmor profile for the process')

@@ -1,7 +1,7 @@
 // The full runc command surface through commander: every command, its flags, help and usage errors.
 // Loaded only for what the engine fast path (route.ts) does not take; each command loads its module when it runs.
 import type { Command } from 'commander';
-import { failedAs, setLogOptions } from './errors.js';
+import { failedAs, reportError, setLogOptions } from './errors.js';
 import { globalsFrom, type Globals } from './globals.js';
 
 async function globals(program: Command): Promise<Globals> {
@@ -207,13 +207,49 @@ export function build(Command: typeof import('commander').Command, setExit: (cod
 }
 
 
+const GLOBAL_WITH_VALUE = new Set(['root', 'log', 'log-format', 'criu', 'rootless']);
+
+/**
+ * runc (urfave/cli) on a command it does not know (`x`, `x -h`, `help x`): "No help topic for 'x'"
+ * logged as an error, exit 3. Returns null for a known command (or none).
+ */
+function unknownCommand(args: readonly string[], program: Command): number | null {
+  const o: Record<string, unknown> = {};
+  let i = 0;
+  for (; i < args.length && args[i]!.startsWith('-'); i++) {
+    const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(args[i]!);
+    if (!m) continue;
+    const value = m[2] ?? (GLOBAL_WITH_VALUE.has(m[1]!) ? args[++i] : true);
+    if (m[1] === 'log') o.log = value;
+    else if (m[1] === 'log-format') o.logFormat = value;
+    else if (m[1] === 'debug') o.debug = true;
+    else if (m[1] === 'help' || m[1] === 'h') return null;
+  }
+  const cmd = args[i] === 'help' ? args[i + 1] : args[i];
+  if (cmd === undefined || program.commands.some((c) => c.name() === cmd || c.aliases().includes(cmd))) return null;
+  const g = globalsFrom(o);
+  setLogOptions({ log: g.log, logFormat: g.logFormat, debug: g.debug });
+  reportError(`No help topic for '${cmd}'\n`);
+  return 3;
+}
+
+/** `help [command]` as runc takes it: the help of the program or of that command. */
+function helpCommand(args: string[]): string[] {
+  let i = 0;
+  for (; i < args.length && args[i]!.startsWith('-'); i++) if (GLOBAL_WITH_VALUE.has(args[i]!.slice(2))) i++;
+  if (args[i] !== 'help') return args;
+  return [...args.slice(0, i), ...(args[i + 1] ? [args[i + 1]!] : []), '--help'];
+}
+
 /** Parses normalised argv with commander and runs the command; resolves with the exit status. */
 export async function runProgram(args: string[]): Promise<number> {
   let code = 0;
   const { Command, CommanderError } = await import('commander');
   const program = build(Command, (c) => { code = c; });
+  const unknown = unknownCommand(args, program);
+  if (unknown !== null) return unknown;
   try {
-    await program.parseAsync(args, { from: 'user' });
+    await program.parseAsync(helpCommand(args), { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {

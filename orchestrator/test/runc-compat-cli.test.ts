@@ -199,4 +199,40 @@ describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped
     expect(msg(r[0]!.stderr)).toContain('cannot use unified on cgroup v1');
     expect(r[1]!.stderr).toContain('cannot use unified on cgroup v1');
   });
+  it('--log is opened first: a path that cannot be opened fails any command with runc\'s text and status', () => {
+    for (const globals of [['--log', join(tmp, 'no-such-dir', 'log')], ['--log', tmp, '--log-format', 'json']]) {
+      for (const args of [['state', 'nope'], ['list']]) {
+        const r = RTS.map((rt) => call(rt, args, { globals }));
+        expect({ globals, args, planc: [r[1]!.status, msg(r[1]!.stderr).replace(tmp, '<tmp>')] })
+          .toEqual({ globals, args, planc: [r[0]!.status, msg(r[0]!.stderr).replace(tmp, '<tmp>')] });
+      }
+    }
+  });
+
+  it('an unknown command is "No help topic" with status 3 (with -h too), help and -h are 0, as runc prints them', () => {
+    for (const args of [['frobnicate'], ['frobnicate', '-h'], ['frobnicate', '--help', 'x'], ['help', 'frobnicate'], ['help'], ['help', 'state'], ['-h', 'frobnicate']]) {
+      const r = RTS.map((rt) => call(rt, args));
+      expect({ args, planc: [r[1]!.status, r[1]!.status === 0 ? '' : msg(r[1]!.stderr)] }).toEqual({ args, planc: [r[0]!.status, r[0]!.status === 0 ? '' : msg(r[0]!.stderr)] });
+    }
+    const json = RTS.map((rt) => call(rt, ['frobnicate'], { globals: ['--log-format', 'json'] }).stderr);
+    expect(Object.keys(JSON.parse(json[1]!)).sort()).toEqual(Object.keys(JSON.parse(json[0]!)).sort());
+  });
+
+  it('--debug writes debug lines where runc does (run, exec: to --log in its format, else stderr), none for state', () => {
+    runBoth('debug');
+    const has = (rt: Rt, args: string[], format?: string): boolean => {
+      const log = join(tmp, `debug-${rt}-${++seq}.log`);
+      const globals = ['--debug', ...(format ? ['--log', log, '--log-format', format] : [])];
+      const r = call(rt, args, { globals });
+      const text = format ? readFileSync(log, 'utf8') : r.stderr;
+      return format === 'json' ? text.trim().split('\n').some((l) => l !== '' && JSON.parse(l).level === 'debug') : /level=debug msg=/.test(text);
+    };
+    for (const [args, format] of [[['exec', 'debug', 'true'], undefined], [['exec', 'debug', 'true'], 'json'], [['exec', 'debug', 'true'], 'text'],
+      [['state', 'debug'], 'json']] as const) {
+      expect({ args, format, planc: has('planc', [...args]) && true, v: has('planc', [...args], format) })
+        .toEqual({ args, format, planc: has('runc', [...args]) && true, v: has('runc', [...args], format) });
+    }
+    for (const rt of RTS) expect([rt, has(rt, ['run', '-b', bundle(rt, 'debug-run', ['true']), 'debug-run'], 'json')]).toEqual([rt, true]);
+    removeBoth('debug');
+  });
 });

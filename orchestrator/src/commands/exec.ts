@@ -2,7 +2,7 @@
 // namespaces and cgroups) and has the shim run it. The process is the container's own
 // process with runc's exec overrides, or the whole process.json given by --process.
 import { readFileSync } from 'node:fs';
-import { PlancError } from '../errors.js';
+import { debug, PlancError } from '../errors.js';
 import { stderr } from '../out.js';
 import type { Globals } from '../globals.js';
 import { preservedFdCount } from '../launch.js';
@@ -102,7 +102,9 @@ export async function execCommand(id: string, args: string[], o: ExecOptions, g:
   const stop = o.detach ? () => {} : forwardSignals(shim.child);
   try {
     const pid = await shim.created;
+    debug(`exec ${id}: process pid ${pid}, plan of ${(p.opNames ?? p.ops).length} ops`);
     const x = await shim.exit;
+    debug(`exec ${id}: shim ended: code ${x.code} signal ${x.signal} records ${JSON.stringify(x.records)}`);
     if (pid === null || (x.code !== 0 && !x.records.some((r) => r.type === 'exited'))) throw new PlancError(shimFailure(x, p.ops));
     if (o.pidFile) writePidFile(o.pidFile, pid);
     // past the ready point (execve itself failed) the process's own failure, as runc's init

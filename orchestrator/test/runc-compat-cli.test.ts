@@ -235,4 +235,15 @@ describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped
     for (const rt of RTS) expect([rt, has(rt, ['run', '-b', bundle(rt, 'debug-run', ['true']), 'debug-run'], 'json')]).toEqual([rt, true]);
     removeBoth('debug');
   });
+  it('refuses procfs on a /proc that is a symlink in the rootfs, with runc\'s reason', () => {
+    const root2 = join(tmp, 'rootfs-proc-link');
+    expect(spawnSync('cp', ['-a', join(tmp, 'rootfs'), root2]).status).toBe(0);
+    rmSync(join(root2, 'proc'), { recursive: true });
+    spawnSync('ln', ['-s', 'tmp', join(root2, 'proc')]);
+    const r = RTS.map((rt) => call(rt, ['run', '-b', bundle(rt, 'proclink', ['true'], (c) => { c.root.path = root2; }), 'proclink']));
+    expect(r[1]!.status).toBe(r[0]!.status);
+    for (const x of r) expect(msg(x.stderr)).toContain('must be mounted on ordinary directory');
+    // nothing was mounted through the link
+    expect(readdirSync(join(root2, 'tmp'))).toEqual([]);
+  });
 });

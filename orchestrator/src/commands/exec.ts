@@ -34,6 +34,8 @@ export function processFrom(config: Json, args: string[], o: ExecOptions): Json 
   if (o.additionalGids?.length) p.user = { ...(p.user ?? {}), additionalGids: o.additionalGids.map(Number) };
   if (o.apparmor) p.apparmorProfile = o.apparmor;
   if (o.processLabel) p.selinuxLabel = o.processLabel;
+  // runc 1.1.5 adds --cap to ambient too, whatever inheritable holds: the kernel raises only an
+  // inheritable one (later runc adds it to ambient only when inheritable is set: the same result)
   if (o.cap?.length) {
     p.capabilities ??= {};
     for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) p.capabilities[set] = [...(p.capabilities[set] ?? []), ...o.cap];

@@ -69,6 +69,12 @@ export function reportError(msg: string): void {
   stderr(formatLine('error', msg, isatty(2)));
 }
 
+/** An error for the log alone (when there is one): stderr has had it in another form. */
+export function logError(msg: string): void {
+  if (!logOptions.log || logOptions.log === '/dev/stderr') return;
+  try { appendFileSync(logOptions.log, formatLine('error', msg, false)); } catch { /* stderr has it */ }
+}
+
 /** A warning: the operation goes on (a failed poststop hook, for one). */
 export function warn(msg: string): void {
   if (logOptions.log && logOptions.log !== '/dev/stderr') {

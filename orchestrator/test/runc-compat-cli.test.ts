@@ -195,12 +195,18 @@ describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped
     removeBoth('execve');
   });
 
-  it('refuses linux.resources.unified on a cgroup v1 host with runc\'s reason', () => {
+  it('refuses linux.resources.unified on a cgroup v1 host with runc\'s reason, also as the one error record of --log', () => {
     if (!existsSync('/sys/fs/cgroup/memory')) return;
-    const r = RTS.map((rt) => call(rt, ['run', '-b', bundle(rt, 'unified', ['true'], (c) => { c.linux.resources = { unified: { 'memory.high': '1000000' } }; }), 'unified']));
+    const logOf = (rt: Rt): string => join(tmp, `unified-${rt}.log`);
+    const r = RTS.map((rt) => call(rt, ['run', '-b', bundle(rt, 'unified', ['true'], (c) => { c.linux.resources = { unified: { 'memory.high': '1000000' } }; }), 'unified'],
+      { globals: ['--log', logOf(rt), '--log-format', 'json'] }));
     expect(r[1]!.status).toBe(r[0]!.status);
-    expect(msg(r[0]!.stderr)).toContain('cannot use unified on cgroup v1');
     expect(r[1]!.stderr).toContain('cannot use unified on cgroup v1');
+    // podman reads the log back as one JSON object {level,msg,time} and takes msg as the error
+    for (const rt of RTS) {
+      const rec = JSON.parse(readFileSync(logOf(rt), 'utf8'));
+      expect([rt, rec.level, rec.msg]).toEqual([rt, 'error', expect.stringContaining('cannot use unified on cgroup v1')]);
+    }
   });
   it('--log is opened first: a path that cannot be opened fails any command with runc\'s text and status', () => {
     for (const globals of [['--log', join(tmp, 'no-such-dir', 'log')], ['--log', tmp, '--log-format', 'json']]) {

@@ -107,6 +107,12 @@ describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped
       const homes = RTS.map((rt) => call(rt, ['exec', ...user, 'home', 'sh', '-c', 'echo $HOME']).stdout);
       expect({ user, planc: homes[1] }).toEqual({ user, planc: homes[0] });
     }
+    // a whole process.json (-p) whose user has no HOME in its env
+    const pj = join(tmp, 'process-home.json');
+    writeFileSync(pj, JSON.stringify({ args: ['sh', '-c', 'echo $HOME'], cwd: '/', user: { uid: 65534, gid: 65534 }, env: ['PATH=/bin'] }));
+    const viaP = RTS.map((rt) => call(rt, ['exec', '-p', pj, 'home']).stdout);
+    expect(viaP[1]).toBe(viaP[0]);
+    expect(viaP[0]).toBe('/nonexistent\n');
     removeBoth('home');
   });
 

@@ -54,6 +54,7 @@ static void read_sub_cgroups(planner *p, const jv *opts) {
     context *c = &p->ctx;
     const jv *o = get_obj(p, opts, "sub_cgroups");
     if (!o) return;
+    if (c->act != ACT_EXEC) { err_at(p, o, R_CONTEXT, "\"sub_cgroups\" is for exec only"); return; }
     c->sub_cgroup_keys.v = arena_alloc(&p->a, (o->n + 1) * sizeof(char *));
     c->sub_cgroup_paths.v = arena_alloc(&p->a, (o->n + 1) * sizeof(char *));
     for (size_t i = 0; c->sub_cgroup_keys.v && c->sub_cgroup_paths.v && i < o->n; i++) {

@@ -50,8 +50,13 @@ function call(rt: Rt, args: string[], opts: { globals?: string[]; root?: boolean
     return { status: r.status, stdout: readFileSync(o, 'utf8'), stderr: readFileSync(e, 'utf8') };
   } finally { closeSync(fo); closeSync(fe); rmSync(o, { force: true }); rmSync(e, { force: true }); }
 }
-/** The message of a logrus text line, with the runtime's own name made neutral. */
-const msg = (stderr: string): string => (/msg="((?:[^"\\]|\\.)*)"/.exec(stderr)?.[1] ?? /msg=(\S+)/.exec(stderr)?.[1] ?? stderr.trim()).replace(/\b(runc|planc)\b/g, 'RT');
+/** The message of a logrus text (or JSON) line, with the runtime's own name made neutral. */
+const msg = (stderr: string): string => {
+  const line = stderr.trim();
+  const text = /^\{.*\}$/.test(line) ? String(JSON.parse(line).msg)
+    : /msg="((?:[^"\\]|\\.)*)"/.exec(stderr)?.[1] ?? /msg=(\S+)/.exec(stderr)?.[1] ?? line;
+  return text.replace(/\b(runc|planc)\b/g, 'RT');
+};
 const statusOf = (rt: Rt, id: string): string => { const r = call(rt, ['state', id]); return r.status === 0 ? JSON.parse(r.stdout).status : `exit ${r.status}`; };
 const cgroupDirs = (): string[] => {
   const out: string[] = [];
@@ -218,8 +223,8 @@ describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped
     for (const globals of [['--log', join(tmp, 'no-such-dir', 'log')], ['--log', tmp, '--log-format', 'json']]) {
       for (const args of [['state', 'nope'], ['list']]) {
         const r = RTS.map((rt) => call(rt, args, { globals }));
-        expect({ globals, args, planc: [r[1]!.status, msg(r[1]!.stderr).replace(tmp, '<tmp>')] })
-          .toEqual({ globals, args, planc: [r[0]!.status, msg(r[0]!.stderr).replace(tmp, '<tmp>')] });
+        const text = (x: Out): string => msg(x.stderr.replaceAll(tmp, '<tmp>'));
+        expect({ globals, args, planc: [r[1]!.status, text(r[1]!)] }).toEqual({ globals, args, planc: [r[0]!.status, text(r[0]!)] });
       }
     }
   });

@@ -167,8 +167,8 @@ describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped
     for (const rt of RTS) {
       const out = join(tmp, `hookenv-${rt}`);
       mkdirSync(out, { recursive: true });
-      // createContainer runs before pivot_root (host paths), startContainer after it
-      const dump = (file: string): Json => ({ path: '/bin/sh', args: ['sh', '-c', `env | grep -v -e ^PWD= -e ^SHLVL= -e ^_= | sort > ${file}`] });
+      // createContainer runs before pivot_root (host paths, in the rootfs: PWD), startContainer after it
+      const dump = (file: string): Json => ({ path: '/bin/sh', args: ['sh', '-c', `env | grep -v -e ^SHLVL= -e ^_= | sort > ${file}`] });
       const b = bundle(rt, 'hookenv', ['true'], (c) => {
         c.process.env.push('FOO=bar baz');
         c.mounts.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] });

@@ -76,6 +76,10 @@ void plan_hooks(planner *p, int kind, const char *status) {
     /* a hook process is forked by C, so it starts in the container's cgroups (C joined them
      * first thing, plan_cgroups_join), as with runc */
     /* ORDER: in the order the config lists them; the first failure stops the create */
+    /* ORDER: runc's init is in the rootfs (prepareRoot chdirs there) when it runs createContainer
+     * hooks: their relative paths resolve in it; pivot_root later moves through the root fd */
+    if (kind == HOOK_CREATE_CONTAINER)
+        op_chdir(p, p->s.why_root_path ? p->s.why_root_path : "/root/path", p->s.root_path);
     strvec inherited = inherited_env(p, kind);
     const char *why_env = p->s.why_env ? p->s.why_env : "default:hook-env";
     for (uint32_t i = 0; i < l->n; i++) {

@@ -27,6 +27,8 @@ describe('processFrom', () => {
     expect(p.noNewPrivileges).toBe(true);
     expect(p.terminal).toBe(true);
     expect(processFrom(config, ['id'], { user: '7' }).user).toEqual({ uid: 7, gid: 0 });
+    expect(() => processFrom(config, ['id'], { user: 'root' })).toThrow('parsing root as int for uid failed');
+    expect(() => processFrom(config, ['id'], { user: '1:' })).toThrow('parsing  as int for gid failed');
   });
 });
 

@@ -134,6 +134,11 @@ describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped
     expect(aa[1]).toBe(aa[0]);
     const noArgs = RTS.map((rt) => call(rt, ['exec', 'flags']));
     expect([noArgs[1]!.status, msg(noArgs[1]!.stderr)]).toEqual([noArgs[0]!.status, msg(noArgs[0]!.stderr)]);
+    // a --user that is not a number fails (it must never run as uid 0), as a negative gid does
+    for (const flags of [['-u', 'abc'], ['-u', '1:x'], ['-g', '-1']]) {
+      const r = RTS.map((rt) => call(rt, ['exec', ...flags, 'flags', 'id']));
+      expect({ flags, planc: [r[1]!.status, r[1]!.stdout, msg(r[1]!.stderr)] }).toEqual({ flags, planc: [r[0]!.status, r[0]!.stdout, msg(r[0]!.stderr)] });
+    }
     for (const rt of RTS) call(rt, ['pause', 'flags']);
     const paused = RTS.map((rt) => call(rt, ['exec', 'flags', 'true']));
     expect([paused[1]!.status, msg(paused[1]!.stderr)]).toEqual([paused[0]!.status, msg(paused[0]!.stderr)]);

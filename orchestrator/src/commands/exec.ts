@@ -2,7 +2,7 @@
 // namespaces and cgroups) and has the shim run it. The process is the container's own
 // process with runc's exec overrides, or the whole process.json given by --process.
 import { readFileSync } from 'node:fs';
-import { debug, PlancError } from '../errors.js';
+import { debug, goErrText, PlancError } from '../errors.js';
 import { stderr } from '../out.js';
 import type { Globals } from '../globals.js';
 import { preservedFdCount } from '../launch.js';
@@ -20,6 +20,12 @@ export interface ExecOptions {
 
 type Json = Record<string, any>;
 
+/** Go's strconv.Atoi as runc applies it to --user: anything but an integer is an error, never 0. */
+function atoi(v: string, what: string): number {
+  if (!/^[+-]?\d+$/.test(v)) throw new PlancError(`parsing ${v} as int for ${what} failed: strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return Number(v);
+}
+
 // runc's exec: the container's process with args replaced and the flags laid over it.
 export function processFrom(config: Json, args: string[], o: ExecOptions): Json {
   const p: Json = structuredClone(config.process ?? {});
@@ -28,10 +34,18 @@ export function processFrom(config: Json, args: string[], o: ExecOptions): Json 
   if (o.cwd) p.cwd = o.cwd;
   if (o.env?.length) p.env = [...(p.env ?? []), ...o.env];
   if (o.user) {
-    const [uid, gid] = o.user.split(':');
-    p.user = { ...(p.user ?? {}), uid: Number(uid), gid: gid === undefined ? (p.user?.gid ?? 0) : Number(gid) };
+    // SECURITY: "-u abc" must fail, not become uid 0 (Number("abc") is NaN)
+    const at = o.user.indexOf(':');
+    const gid = at < 0 ? undefined : atoi(o.user.slice(at + 1), 'gid');
+    const uid = atoi(at < 0 ? o.user : o.user.slice(0, at), 'uid');
+    p.user = { ...(p.user ?? {}), uid, gid: gid ?? p.user?.gid ?? 0 };
   }
-  if (o.additionalGids?.length) p.user = { ...(p.user ?? {}), additionalGids: o.additionalGids.map(Number) };
+  if (o.additionalGids?.length) {
+    const gids = o.additionalGids.map(Number);
+    const bad = gids.find((g) => g < 0);
+    if (bad !== undefined) throw new PlancError(`additional-gids must be a positive number ${bad}`);
+    p.user = { ...(p.user ?? {}), additionalGids: [...(p.user?.additionalGids ?? []), ...gids] };
+  }
   if (o.apparmor) p.apparmorProfile = o.apparmor;
   if (o.processLabel) p.selinuxLabel = o.processLabel;
   // runc 1.1.5 adds --cap to ambient too, whatever inheritable holds: the kernel raises only an
@@ -72,9 +86,9 @@ export async function execCommand(id: string, args: string[], o: ExecOptions, g:
   if (!o.process && args.length === 0) throw new PlancError('process args cannot be empty');
   const config = JSON.parse(new TextDecoder().decode(readConfigCopy(dir))) as Json;
   let bytes: Uint8Array;
-  try {
-    bytes = o.process ? new Uint8Array(readFileSync(o.process)) : new TextEncoder().encode(JSON.stringify(processFrom(config, args, o)));
-  } catch (e) { throw new PlancError(`open ${o.process}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, 1, { cause: e }); }
+  if (o.process) {
+    try { bytes = new Uint8Array(readFileSync(o.process)); } catch (e) { throw new PlancError(`open ${o.process}: ${goErrText(e)}`, 1, { cause: e }); }
+  } else bytes = new TextEncoder().encode(JSON.stringify(processFrom(config, args, o)));
   let proc: Json = {};
   try { proc = JSON.parse(new TextDecoder().decode(bytes)) as Json; } catch { /* the planner names the error */ }
   const sub = subCgroups(o.cgroup);

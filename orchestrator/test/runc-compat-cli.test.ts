@@ -271,4 +271,15 @@ describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped
     // nothing was mounted through the link
     expect(readdirSync(join(root2, 'tmp'))).toEqual([]);
   });
+  it('a --pid-file that cannot be written fails create and run and leaves nothing, as with runc', () => {
+    for (const mode of [['create'], ['run', '-d'], ['run']]) {
+      const ends = RTS.map((rt) => {
+        const b = bundle(rt, 'pidfile', ['sleep', '600']);
+        const r = call(rt, [...mode, '--pid-file', join(tmp, 'no-such-dir', 'pid'), '-b', b, 'pidfile']);
+        const left = spawnSync('pgrep', ['-f', b], { encoding: 'utf8' }).stdout.trim();
+        return [r.status, /no such file or directory/.test(msg(r.stderr)), statusOf(rt, 'pidfile'), cgroupsOf(rt, 'pidfile').length, left];
+      });
+      expect({ mode, planc: ends[1] }).toEqual({ mode, planc: ends[0] });
+    }
+  });
 });

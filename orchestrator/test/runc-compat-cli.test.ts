@@ -282,4 +282,13 @@ describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped
       expect({ mode, planc: ends[1] }).toEqual({ mode, planc: ends[0] });
     }
   });
+  it('list and ps refuse an unknown --format, spec a bundle it cannot enter, with runc\'s texts', () => {
+    runBoth('fmt');
+    for (const args of [['list', '--format', 'xml'], ['list', '-q', '--format', 'xml'], ['ps', '--format', 'xml', 'fmt'],
+      ['spec', '-b', join(tmp, 'no-such-bundle')], ['spec', '-b', '/etc/passwd']]) {
+      const r = RTS.map((rt) => call(rt, args));
+      expect({ args, planc: [r[1]!.status, msg(r[1]!.stderr)] }).toEqual({ args, planc: [r[0]!.status, msg(r[0]!.stderr)] });
+    }
+    removeBoth('fmt');
+  });
 });

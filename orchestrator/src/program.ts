@@ -2,7 +2,10 @@
 // Loaded only for what the engine fast path (route.ts) does not take; each command loads its module when it runs.
 import type { Command } from 'commander';
 import { failedAs, reportError, setLogOptions } from './errors.js';
+import { stderr } from './out.js';
 import { globalsFrom, type Globals } from './globals.js';
+
+let heldError = '';
 
 async function globals(program: Command): Promise<Globals> {
   const g = globalsFrom(program.opts());
@@ -23,6 +26,8 @@ export function build(Command: typeof import('commander').Command, setExit: (cod
     .option('--rootless <value>', 'ignore cgroup permission errors (\'true\', \'false\', or \'auto\')', 'auto')
     .option('-v, --version', 'print the version')
     .enablePositionalOptions()
+    // usage errors are held until runProgram knows whether runc words them differently
+    .configureOutput({ outputError: (text) => { heldError += text; } })
     .exitOverride()
     .action(async () => {
       if (program.opts().version) { (await import('./commands/version.js')).versionCommand(); return; }
@@ -241,6 +246,30 @@ function helpCommand(args: string[]): string[] {
   return [...args.slice(0, i), ...(args[i + 1] ? [args[i + 1]!] : []), '--help'];
 }
 
+/** runc's checkArgs: how many arguments each of its commands takes (exact, or min..max). */
+const RUNC_ARITY: Record<string, [number, number]> = {
+  state: [1, 1], start: [1, 1], delete: [1, 1], pause: [1, 1], resume: [1, 1], events: [1, 1], update: [1, 1], create: [1, 1],
+  run: [1, 1], list: [0, 0], spec: [0, 0], features: [0, 0], kill: [1, 2], exec: [1, Infinity], ps: [1, Infinity],
+};
+
+/** runc's text for a wrong argument count of one of its commands (commander's for planc's own). */
+function usageError(e: { code: string; message: string }, args: readonly string[]): string | null {
+  let i = 0;
+  for (; i < args.length && args[i]!.startsWith('-'); i++) if (GLOBAL_WITH_VALUE.has(args[i]!.slice(2))) i++;
+  const cmd = args[i] ?? '';
+  const arity = Object.hasOwn(RUNC_ARITY, cmd) ? RUNC_ARITY[cmd]! : undefined;
+  // Go's flag package names an unknown flag with one dash
+  const unknown = /unknown option '-*([^']*)'/.exec(e.message);
+  if (e.code === 'commander.unknownOption' && unknown && (arity || i >= args.length)) return `flag provided but not defined: -${unknown[1]}`;
+  if (e.code !== 'commander.missingArgument' && e.code !== 'commander.excessArguments') return null;
+  if (!arity) return null;
+  const [min, max] = arity;
+  const want = min === max ? `exactly ${min}` : e.code === 'commander.missingArgument' ? `a minimum of ${min}` : `a maximum of ${max}`;
+  // runc names itself as invoked (Go's os.Args[0]); under node/bun that is the script's runtime
+  const self = /(^|\/)(node|bun)$/.test(process.argv0) ? 'planc' : process.argv0;
+  return `${self}: ${JSON.stringify(cmd)} requires ${want} argument(s)`;
+}
+
 /** Parses normalised argv with commander and runs the command; resolves with the exit status. */
 export async function runProgram(args: string[]): Promise<number> {
   let code = 0;
@@ -253,7 +282,11 @@ export async function runProgram(args: string[]): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // commander has already printed usage or its message
+      // commander has printed usage (help) itself; its error message was held
+      const runc = usageError(e, args);
+      if (runc) reportError(runc);
+      else if (heldError) stderr(heldError);
+      heldError = '';
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : e.exitCode || 1;
     }
     throw e;

@@ -291,4 +291,13 @@ describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped
     }
     removeBoth('fmt');
   });
+  it('a wrong argument count or an unknown flag is refused with runc\'s text and status', () => {
+    for (const args of [['state'], ['kill'], ['kill', 'a', 'b', 'c'], ['exec'], ['ps'], ['list', 'x'], ['features', 'x'], ['run'], ['delete'],
+      ['state', '--bogus', 'x'], ['--bogus', 'list'], ['kill', '-z', 'a']]) {
+      const r = RTS.map((rt) => call(rt, args));
+      // each names itself as invoked (its path), as Go's os.Args[0]
+      const last = (x: Out): string => msg(x.stderr.trim().split('\n').at(-1)!).replace(/^\S*\/RT:/, 'RT:');
+      expect({ args, planc: [r[1]!.status, last(r[1]!)] }).toEqual({ args, planc: [r[0]!.status, last(r[0]!)] });
+    }
+  });
 });

@@ -268,7 +268,7 @@ describeAsRoot('runs real containers', 'planc run behaves like runc run', () => 
     writeConfig(bundle, c);
     const r = await runContainer('planc', roots.planc, bundle, id);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/step \d+ mount_in_root \S+no-such-dir -> \/mnt\/none: .*No such file or directory \(\/mounts\/7\)/);
+    expect(r.stderr).toMatch(/step \d+ mount_in_root \S+no-such-dir -> \/mnt\/none: .*no such file or directory \(\/mounts\/7\)/);
     expect(leftoverCgroups(parent, id)).toEqual([]);
   });
 });

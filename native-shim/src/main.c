@@ -88,7 +88,7 @@ static _Noreturn void child_failed(struct ctx *c, long step, const struct op *op
 	report_format(g->record, sizeof g->record, step, op, e);
 	__atomic_store_n(&g->failed, 1, __ATOMIC_SEQ_CST);
 	if (c->detached)
-		report_text(2, "planc: exec failed: ", op, e);
+		report_text(2, "", op, e);   /* as runc: the bare "exec /run.sh: ..." */
 	else if (e->reported || report_line(c->report_fd, g->record) == 0)
 		__atomic_store_n(&g->reported, 1, __ATOMIC_SEQ_CST);
 	send(c->sync_fd, &v, sizeof v, MSG_NOSIGNAL);

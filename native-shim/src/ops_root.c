@@ -256,7 +256,15 @@ int do_MOUNT_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
 		return fail(e, EINVAL, "%s -> %s: src_kind %llu", source, target, (unsigned long long)kind);
 	/* ORDER: target first, so a missing optional target never touches the source. With
 	 * PATH_COPY_UP it is opened for reading: after the mount it still lists what is below */
-	int tfd = resolve_in_root(c, target, pflags & PATH_COPY_UP ? O_RDONLY | O_DIRECTORY : O_PATH, e);
+	int tfd = resolve_in_root(c, target, pflags & PATH_COPY_UP ? O_RDONLY | O_DIRECTORY
+				  : O_PATH | (pflags & PATH_NO_SYMLINK ? O_NOFOLLOW : 0), e);
+	struct stat st;
+	if (tfd >= 0 && (pflags & PATH_NO_SYMLINK) && (fstat(tfd, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		close(tfd);
+		fail(e, ENOTDIR, "%s -> %s: must be mounted on ordinary directory", source, target);
+		e->bare = 1;
+		return -ENOTDIR;
+	}
 	if (tfd == -ENOENT && (pflags & PATH_MISSING_OK))
 		return 0;
 	if (tfd < 0 && (tfd != -ENOENT || !(pflags & PATH_CREATE)))

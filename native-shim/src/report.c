@@ -38,19 +38,31 @@ int fail_errno(struct err *e, const char *fmt, ...)
 	return r;
 }
 
-static const struct { int n; const char *name; } errnames[] = {
-	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" }, { EINTR, "EINTR" },
-	{ EIO, "EIO" }, { ENXIO, "ENXIO" }, { E2BIG, "E2BIG" }, { ENOEXEC, "ENOEXEC" },
-	{ EBADF, "EBADF" }, { ECHILD, "ECHILD" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },
-	{ EACCES, "EACCES" }, { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" },
-	{ EXDEV, "EXDEV" }, { ENODEV, "ENODEV" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },
-	{ EINVAL, "EINVAL" }, { ENFILE, "ENFILE" }, { EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" },
-	{ ETXTBSY, "ETXTBSY" }, { EFBIG, "EFBIG" }, { ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" },
-	{ EROFS, "EROFS" }, { EMLINK, "EMLINK" }, { EPIPE, "EPIPE" }, { ERANGE, "ERANGE" },
-	{ ENAMETOOLONG, "ENAMETOOLONG" }, { ENOSYS, "ENOSYS" }, { ENOTEMPTY, "ENOTEMPTY" },
-	{ ELOOP, "ELOOP" }, { EOPNOTSUPP, "EOPNOTSUPP" }, { ECONNRESET, "ECONNRESET" },
-	{ ENOTBLK, "ENOTBLK" }, { EUSERS, "EUSERS" }, { EPROTO, "EPROTO" },
-	{ ECANCELED, "ECANCELED" }, { ETIMEDOUT, "ETIMEDOUT" }, { ECONNREFUSED, "ECONNREFUSED" },
+/* each errno's name, and its text as Go prints it (glibc's strerror, lowercased): engines match
+ * on that text ("no such file or directory", "permission denied"); musl's differs (EBUSY) */
+static const struct { int n; const char *name, *text; } errnames[] = {
+	{ EPERM, "EPERM", "operation not permitted" }, { ENOENT, "ENOENT", "no such file or directory" },
+	{ ESRCH, "ESRCH", "no such process" }, { EINTR, "EINTR", "interrupted system call" },
+	{ EIO, "EIO", "input/output error" }, { ENXIO, "ENXIO", "no such device or address" },
+	{ E2BIG, "E2BIG", "argument list too long" }, { ENOEXEC, "ENOEXEC", "exec format error" },
+	{ EBADF, "EBADF", "bad file descriptor" }, { ECHILD, "ECHILD", "no child processes" },
+	{ EAGAIN, "EAGAIN", "resource temporarily unavailable" }, { ENOMEM, "ENOMEM", "cannot allocate memory" },
+	{ EACCES, "EACCES", "permission denied" }, { EFAULT, "EFAULT", "bad address" },
+	{ EBUSY, "EBUSY", "device or resource busy" }, { EEXIST, "EEXIST", "file exists" },
+	{ EXDEV, "EXDEV", "invalid cross-device link" }, { ENODEV, "ENODEV", "no such device" },
+	{ ENOTDIR, "ENOTDIR", "not a directory" }, { EISDIR, "EISDIR", "is a directory" },
+	{ EINVAL, "EINVAL", "invalid argument" }, { ENFILE, "ENFILE", "too many open files in system" },
+	{ EMFILE, "EMFILE", "too many open files" }, { ENOTTY, "ENOTTY", "inappropriate ioctl for device" },
+	{ ETXTBSY, "ETXTBSY", "text file busy" }, { EFBIG, "EFBIG", "file too large" },
+	{ ENOSPC, "ENOSPC", "no space left on device" }, { ESPIPE, "ESPIPE", "illegal seek" },
+	{ EROFS, "EROFS", "read-only file system" }, { EMLINK, "EMLINK", "too many links" },
+	{ EPIPE, "EPIPE", "broken pipe" }, { ERANGE, "ERANGE", "numerical result out of range" },
+	{ ENAMETOOLONG, "ENAMETOOLONG", "file name too long" }, { ENOSYS, "ENOSYS", "function not implemented" },
+	{ ENOTEMPTY, "ENOTEMPTY", "directory not empty" }, { ELOOP, "ELOOP", "too many levels of symbolic links" },
+	{ EOPNOTSUPP, "EOPNOTSUPP", "operation not supported" }, { ECONNRESET, "ECONNRESET", "connection reset by peer" },
+	{ ENOTBLK, "ENOTBLK", "block device required" }, { EUSERS, "EUSERS", "too many users" },
+	{ EPROTO, "EPROTO", "protocol error" }, { ECANCELED, "ECANCELED", "operation canceled" },
+	{ ETIMEDOUT, "ETIMEDOUT", "connection timed out" }, { ECONNREFUSED, "ECONNREFUSED", "connection refused" },
 };
 
 const char *errname(int errnum)
@@ -59,6 +71,19 @@ const char *errname(int errnum)
 		if (errnames[i].n == errnum)
 			return errnames[i].name;
 	return "EUNKNOWN";
+}
+
+/* errtext: Go's text for errnum; another errno gets musl's text, lowercased */
+static const char *errtext(int errnum, char *buf, size_t cap)
+{
+	for (size_t i = 0; i < sizeof errnames / sizeof errnames[0]; i++)
+		if (errnames[i].n == errnum)
+			return errnames[i].text;
+	snprintf(buf, cap, "%s", strerror(errnum));
+	for (char *c = buf; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return buf;
 }
 
 /* json_str: writes s[0..n) as a quoted JSON string into out; returns bytes written (≤ cap-1) */
@@ -100,18 +125,21 @@ int report_line(int fd, const char *line)
 	return 0;
 }
 
-/* the message of a failure: "mount_in_root proc -> /proc: Operation not permitted" */
+/* the message of a failure: "mount_in_root proc -> /proc: operation not permitted" */
 static void message(char *msg, size_t cap, const struct op *op, const struct err *e)
 {
-	const char *name = op ? op->def->name : "planc-shim";
+	/* a failed execve reads as runc's (Go's) "exec /run.sh: no such file or directory" */
+	const char *name = !op ? "planc-shim" : op->def->fn == do_EXECVE ? "exec" : op->def->name;
+	char text[64];
+	const char *errstr = errtext(e->errnum, text, sizeof text);
 	if (e->bare && !op)   /* a plan-level failure: the rule alone, e.g. "bad magic" */
 		snprintf(msg, cap, "%s", e->what);
 	else if (e->bare)
 		snprintf(msg, cap, "%s %s", name, e->what);
 	else if (e->what[0])
-		snprintf(msg, cap, "%s %s: %s", name, e->what, strerror(e->errnum));
+		snprintf(msg, cap, "%s %s: %s", name, e->what, errstr);
 	else
-		snprintf(msg, cap, "%s: %s", name, strerror(e->errnum));
+		snprintf(msg, cap, "%s: %s", name, errstr);
 	size_t n = strlen(msg);
 	if (e->filter_step && n < cap)
 		snprintf(msg + n, cap - n, " (under the seccomp filter of step %d)", e->filter_step - 1);

@@ -332,7 +332,7 @@ test('create: an execve failure after created goes to the container stderr, not 
   assert.ok(await waitFor(() => zombieOrGone(pid)));
   assert.ok(await waitFor(() => r.stderr.includes('\n')), 'error line written');
   // a plain line for whoever reads the container's stderr, not a JSON record
-  assert.equal(r.stderr, 'planc: exec failed: execve /no/such/binary: No such file or directory\n');
+  assert.equal(r.stderr, 'exec /no/such/binary: no such file or directory\n');
   assert.equal(r.records.length, 1, 'nothing more on the report pipe');
   fs.rmSync(fifo, { force: true });
 }, { root: true });
@@ -513,7 +513,7 @@ test('a failing container op reports its step and errno once; no child, teardown
   assert.equal(r.code, 1);
   assert.deepEqual(r.records, [{
     type: 'error', step, lane: 'container', op: 'mount_in_root', errno: 19, errname: 'ENODEV',
-    message: 'mount_in_root x -> /proc: No such device',
+    message: 'mount_in_root x -> /proc: no such device',
   }]);
   assert.ok(pid > 0 && zombieOrGone(pid), 'child reaped');
   assert.equal(fs.existsSync(cg), false, 'teardown lane ran');
@@ -526,7 +526,7 @@ test('a failing host op after clone kills and reaps the waiting child', async ()
   assert.equal(r.records.length, 1);
   assert.deepEqual(r.records[0], {
     type: 'error', step, lane: 'host', op: 'write_file', errno: 2, errname: 'ENOENT',
-    message: 'write_file /nonexistent/planc/cgroup.procs: No such file or directory',
+    message: 'write_file /nonexistent/planc/cgroup.procs: no such file or directory',
   });
   assert.ok(pid > 0 && zombieOrGone(pid), 'child killed and reaped');
   assert.equal(fs.existsSync(cg), false, 'teardown lane ran');
@@ -581,13 +581,13 @@ test('clone_into_cgroup and cgroup_join_self name the cgroup and errno when they
   ]));
   assert.equal(clone.code, 1);
   assert.deepEqual(clone.records, [{ type: 'error', step: 1, lane: 'host', op: 'clone_into_cgroup', errno: 2, errname: 'ENOENT',
-    message: `clone_into_cgroup ${missing}: No such file or directory` }]);
+    message: `clone_into_cgroup ${missing}: no such file or directory` }]);
   assert.equal(fs.existsSync(cg), false, 'teardown lane ran');
   const failing = ['container', 'cgroup_join_self', path.join(missing, 'tasks')];
   const { r, pid, step } = await failingPlan(failing, { atContainer: true });
   assert.equal(r.code, 1);
   assert.deepEqual(r.records, [{ type: 'error', step, lane: 'container', op: 'cgroup_join_self', errno: 2, errname: 'ENOENT',
-    message: `cgroup_join_self ${path.join(missing, 'tasks')}: No such file or directory` }]);
+    message: `cgroup_join_self ${path.join(missing, 'tasks')}: no such file or directory` }]);
   assert.ok(pid > 0 && zombieOrGone(pid), 'child reaped');
 }, { root: true, needs: needsHybrid });
 
@@ -915,7 +915,7 @@ test('run_hook: a hook past its timeout is killed (ETIMEDOUT); a failing hook na
 
   const missing = await failingPlan(['container', 'run_hook', '/no/such/hook', ['hook'], [], '', '', 0], { atContainer: true });
   assert.equal(missing.r.records[0].errname, 'ENOENT');
-  assert.equal(missing.r.records[0].message, 'run_hook /no/such/hook: No such file or directory');
+  assert.equal(missing.r.records[0].message, 'run_hook /no/such/hook: no such file or directory');
 }, { root: true });
 
 // the container side of a console: a fresh devpts in the root and /dev/ptmx pointing into it

@@ -14,7 +14,7 @@ const LONG = new Set([
   'process', 'cap', 'no-new-privs', 'ignore-paused', 'process-label', 'apparmor', 'stats', 'interval', 'resources',
   'memory', 'memory-swap', 'memory-reservation', 'cpu-share', 'cpu-shares', 'cpu-quota', 'cpu-period', 'cpu-rt-period',
   'cpu-rt-runtime', 'cpuset-cpus', 'cpuset-mems', 'pids-limit', 'blkio-weight', 'kernel-memory', 'kernel-memory-tcp',
-  'l3-cache-schema', 'mem-bw-schema', 'id', 'host-facts', 'host-profile', 'output', 'config', 'strict', 'profiles', 'pinned-plan',
+  'l3-cache-schema', 'mem-bw-schema', 'id', 'host-facts', 'host-profile', 'output', 'config', 'strict', 'profiles', 'pinned-plan', 'cgroup',
 ]);
 
 /** Subcommand flags that take a value (so the value is not taken for a positional argument). */
@@ -23,7 +23,7 @@ const TAKES_VALUE = new Set([
   'additional-gids', 'process', 'cap', 'process-label', 'apparmor', 'interval', 'resources', 'memory', 'memory-swap',
   'memory-reservation', 'cpu-share', 'cpu-shares', 'cpu-quota', 'cpu-period', 'cpu-rt-period', 'cpu-rt-runtime',
   'cpuset-cpus', 'cpuset-mems', 'pids-limit', 'blkio-weight', 'kernel-memory', 'kernel-memory-tcp', 'l3-cache-schema',
-  'mem-bw-schema', 'id', 'host-facts', 'host-profile', 'output', 'config', 'pinned-plan',
+  'mem-bw-schema', 'id', 'host-facts', 'host-profile', 'output', 'config', 'pinned-plan', 'cgroup',
 ]);
 const SHORT_VALUE: Record<string, readonly string[]> = {
   create: ['-b'], run: ['-b'], exec: ['-e', '-u', '-g', '-p', '-c'], list: ['-f'], ps: ['-f'], update: ['-r'], spec: ['-b'], plan: ['-b'],

@@ -2,15 +2,16 @@
 // top-level error handler. Imports at top level only what state, kill, delete, start and --version
 // run on; create, run and every other command load their modules when they run.
 import { normalizeArgv } from './argv.js';
-import { PlancError, reportError, setLogOptions } from './errors.js';
+import { logError, PlancError, reportError, setLogOptions } from './errors.js';
 import { globalsFrom } from './globals.js';
 import { stderr } from './out.js';
 import { fastRoute } from './route.js';
 import { versionCommand } from './commands/version.js';
 
 function reportFailure(e: unknown): number {
-  // Spec errors are one `<pointer>: <message>` line each, not a log line.
-  if (e instanceof PlancError && e.name === 'SpecErrors') { stderr(e.message + '\n'); return 1; }
+  // Spec errors are one `<pointer>: <message>` line each, not a log line; a --log still gets them
+  // as one error record, as runc's, which engines (podman) read back as the runtime's error.
+  if (e instanceof PlancError && e.name === 'SpecErrors') { stderr(e.message + '\n'); logError(e.message); return 1; }
   reportError(e instanceof Error ? e.message : String(e));
   return e instanceof PlancError ? e.exitCode : 1;
 }

@@ -12,6 +12,8 @@ export interface RuntimeOptions {
   console_socket: string;
   /** path of a socket the shim listens on to proxy a `run -t` terminal, or "" */
   console_proxy: string;
+  /** exec --cgroup: sub-cgroup paths by controller ("" for all), below the container's */
+  sub_cgroups?: Record<string, string>;
 }
 export type PlanAction = 'create' | 'exec' | 'pause' | 'resume' | 'update';
 export interface ContextInput {
@@ -27,6 +29,8 @@ export interface ContextInput {
   config: unknown;
   /** exec and update: the running container's init pid and config */
   container?: { pid: number; config: unknown };
+  /** exec: the uid the new process runs as (its HOME is looked up for it, not for the container's user) */
+  uid?: number;
 }
 
 type Json = { [k: string]: unknown };
@@ -40,7 +44,7 @@ export function rootfsOf(bundle: string, config: unknown): string {
 
 export function buildContext(input: ContextInput): Uint8Array {
   const bundle = resolve(input.bundle);
-  const uid = obj(obj(obj(input.config).process).user).uid;
+  const uid = input.uid ?? obj(obj(obj(input.config).process).user).uid;
   const home = userHome(rootfsOf(bundle, input.config), typeof uid === 'number' ? uid : 0);
   const h = input.host;
   const o = input.options ?? {};
@@ -57,6 +61,7 @@ export function buildContext(input: ContextInput): Uint8Array {
       preserve_fds: o.preserve_fds ?? 0,
       console_socket: o.console_socket ?? '',
       console_proxy: o.console_proxy ?? '',
+      ...(o.sub_cgroups ? { sub_cgroups: o.sub_cgroups } : {}),
     },
     hooks_caller: input.hooksCaller ?? false,
     host: {
@@ -70,6 +75,7 @@ export function buildContext(input: ContextInput): Uint8Array {
       cpuset: { cpus: h.cpuset.cpus, mems: h.cpuset.mems },
       proc_kcore: h.proc_kcore,
       clone_into_cgroup: h.clone_into_cgroup ?? false,
+      ...(h.blkio_weight_file ? { blkio_weight_file: h.blkio_weight_file } : {}),
     },
     ...(input.container ? { container: { pid: input.container.pid, config: input.container.config } } : {}),
   };

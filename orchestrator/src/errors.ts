@@ -21,9 +21,27 @@ export async function failedAs<T>(cmd: string, fn: () => Promise<T>): Promise<T>
   }
 }
 
+/** Go's text for the errnos a path can fail with (glibc's strerror, lowercased), as runc prints them. */
+const GO_ERRNO: Record<string, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted', EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory', EROFS: 'read-only file system', ELOOP: 'too many levels of symbolic links', ENOSPC: 'no space left on device',
+  ENAMETOOLONG: 'file name too long', ENXIO: 'no such device or address', ETXTBSY: 'text file busy', EEXIST: 'file exists',
+};
+export function goErrText(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  return (typeof code === 'string' && GO_ERRNO[code]) || (e instanceof Error ? e.message : String(e));
+}
+
 export interface LogOptions { log?: string; logFormat?: string; debug?: boolean }
 let logOptions: LogOptions = {};
-export function setLogOptions(o: LogOptions): void { logOptions = o; }
+/** Sets where logs go. As runc, opens --log first (creating it): a path that cannot be opened fails the command. */
+export function setLogOptions(o: LogOptions): void {
+  logOptions = { ...o, log: undefined };
+  if (o.log && o.log !== '/dev/stderr') {
+    try { appendFileSync(o.log, ''); } catch (e) { throw new PlancError(`open ${o.log}: ${goErrText(e)}`, 1, { cause: e }); }
+  }
+  logOptions = o;
+}
 
 const started = Date.now();
 const isatty = (fd: number): boolean => sys().isatty(fd);
@@ -49,6 +67,12 @@ export function reportError(msg: string): void {
     return;
   }
   stderr(formatLine('error', msg, isatty(2)));
+}
+
+/** An error for the log alone (when there is one): stderr has had it in another form. */
+export function logError(msg: string): void {
+  if (!logOptions.log || logOptions.log === '/dev/stderr') return;
+  try { appendFileSync(logOptions.log, formatLine('error', msg, false)); } catch { /* stderr has it */ }
 }
 
 /** A warning: the operation goes on (a failed poststop hook, for one). */

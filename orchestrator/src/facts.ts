@@ -11,6 +11,8 @@ export interface HostFacts {
   /** clone3 can place a child in a cgroup2 directory: Linux >= 5.7, and planc not itself confined
    * by a seccomp filter (container engines' default profiles answer clone3 with ENOSYS) */
   clone_into_cgroup: boolean;
+  /** the v1 blkio weight file: runc writes blkio.bfq.weight where there is no blkio.weight (BFQ) */
+  blkio_weight_file?: string;
 }
 
 // The kernel's cgroup v1 controller names; any other super option (rw, xattr, name=…) is not one.
@@ -94,6 +96,9 @@ export function gatherHostFacts(): HostFacts {
       mems: readTrim(join(unified, 'cpuset.mems.effective')) ?? '',
     };
   }
+  // runc looks in the container's cgroup; below the root a hierarchy has the root's scheduler files
+  const blkio = v1.find((h) => h.controllers.includes('blkio'));
+  if (blkio) facts.blkio_weight_file = sys().exists(join(blkio.mount, 'blkio.weight')) ? 'blkio.weight' : 'blkio.bfq.weight';
   facts.proc_kcore = sys().exists('/proc/kcore');
   facts.clone_into_cgroup = kernelAtLeast(readTrim('/proc/sys/kernel/osrelease') ?? '', 5, 7)
     && !underSeccomp(readTrim('/proc/self/status') ?? 'Seccomp: 1');

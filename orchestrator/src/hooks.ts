@@ -34,13 +34,14 @@ export function hookState(s: State, status: string): string {
 
 interface Ran { code: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean }
 
-// One hook process: argv[0] as given, only the hook's env, state on stdin, killed at its timeout.
+// One hook process: argv[0] as given, the hook's env (planc's own when the hook has no "env", as
+// Go's exec.Cmd gives runc's hooks runc's), state on stdin, killed at its timeout.
 // node:child_process is loaded here rather than through execa: execa's import graph would add
 // ~25 ms to every planc start-up, hooks or not.
 function runHook(h: Hook, stdin: string): Promise<Ran> {
   const { spawn } = process.getBuiltinModule('node:child_process');
   const args = h.args ?? [h.path];
-  const env = Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  const env = h.env == null ? process.env : Object.fromEntries(h.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
   return new Promise((resolve) => {
     const child = spawn(h.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

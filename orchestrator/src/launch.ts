@@ -1,6 +1,6 @@
 // Creates a container through the shim (`create`, or `run` which also starts and waits for it).
 // Nothing is created on the host before the plan exists; every failure removes the state dir.
-import { debug, debugTimings, mark, PlancError, warn } from './errors.js';
+import { debug, debugTimings, goErrText, mark, PlancError, warn } from './errors.js';
 import { approvedDigests } from './pinning.js';
 import { enforcePins } from './audit/pins.js';
 import { hookState, hooksOf, runHookList, runHooks, runtimeHooks } from './hooks.js';
@@ -104,7 +104,21 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
       };
       writeState(dir, state);
       debug(`${mode} ${id}: init pid ${pid}, plan ${state.planDigest} (${opNamesOf(p).length} ops)`);
-      if (opts.pidFile) writePidFile(opts.pidFile, pid);
+      if (opts.pidFile) {
+        try { writePidFile(opts.pidFile, pid); } catch (e) {
+          // runc: a pid file that cannot be written destroys the container (nothing may be left running)
+          const err = new PlancError(`open ${opts.pidFile}: ${goErrText(e)}`, 1, { cause: e });
+          if (mode === 'create') {
+            await shim.exit;
+            await (await import('./commands/delete.js')).deleteCommand(id, { force: true }, g).catch((d: Error) => warn(d.message));
+          } else {
+            // the shim reaps init and applies the teardown lane itself
+            try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+            await shim.exit;
+          }
+          throw err;
+        }
+      }
       if (mode === 'create') {
         const x = await shim.exit;
         mark('shim exit');
@@ -123,6 +137,7 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
         // live on to reap it and apply the teardown lane.
         try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
         await shim.exit;
+        await runHooks(state.hooks, 'poststop', hookState(state, 'stopped')).catch((w: Error) => warn(w.message));
         throw e;
       }
       const x = await shim.exit;

@@ -84,13 +84,13 @@ export async function preparePlan(input: PrepareInput): Promise<Prepared> {
  * or an exec process / update resources, whose errors then point into those bytes.
  */
 export async function planWith(input: PrepareInput & {
-  bytes: Uint8Array; parsed: unknown; action?: PlanAction; container?: { pid: number; config: unknown };
+  bytes: Uint8Array; parsed: unknown; action?: PlanAction; container?: { pid: number; config: unknown }; uid?: number;
 }): Promise<Prepared> {
   const bundle = resolve(input.bundle);
   const { bytes, parsed } = input;
   const context = buildContext({
     id: input.id, bundle, stateDir: stateDir(input.root, input.id), action: input.action, container: input.container,
-    options: input.options, hooksCaller: input.hooksCaller, host: loadFacts(input.hostFactsFile), config: parsed,
+    options: input.options, hooksCaller: input.hooksCaller, host: loadFacts(input.hostFactsFile), config: parsed, uid: input.uid,
   });
   const planner = await loadPlanner();
   const r = planner.plan(bytes, context);

@@ -1,8 +1,11 @@
 // The full runc command surface through commander: every command, its flags, help and usage errors.
 // Loaded only for what the engine fast path (route.ts) does not take; each command loads its module when it runs.
 import type { Command } from 'commander';
-import { failedAs, setLogOptions } from './errors.js';
+import { failedAs, reportError, setLogOptions } from './errors.js';
+import { stderr } from './out.js';
 import { globalsFrom, type Globals } from './globals.js';
+
+let heldError = '';
 
 async function globals(program: Command): Promise<Globals> {
   const g = globalsFrom(program.opts());
@@ -23,6 +26,8 @@ export function build(Command: typeof import('commander').Command, setExit: (cod
     .option('--rootless <value>', 'ignore cgroup permission errors (\'true\', \'false\', or \'auto\')', 'auto')
     .option('-v, --version', 'print the version')
     .enablePositionalOptions()
+    // usage errors are held until runProgram knows whether runc words them differently
+    .configureOutput({ outputError: (text) => { heldError += text; } })
     .exitOverride()
     .action(async () => {
       if (program.opts().version) { (await import('./commands/version.js')).versionCommand(); return; }
@@ -169,6 +174,7 @@ export function build(Command: typeof import('commander').Command, setExit: (cod
     .option('--no-new-privs', 'set the no new privileges value for the process')
     .option('--preserve-fds <n>', 'pass N additional file descriptors to the process', '0')
     .option('--pidfd-socket <path>', 'path to an AF_UNIX socket which will receive the pidfd (not supported)')
+    .option('--cgroup <path>', 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.', many)
     .option('--ignore-paused', 'allow exec in a paused container')
     .option('--process-label <label>', 'set the asm process label for the process commonly used with selinux')
     .option('--apparmor <profile>', 'set the apparmor profile for the process')
@@ -206,17 +212,81 @@ export function build(Command: typeof import('commander').Command, setExit: (cod
 }
 
 
+const GLOBAL_WITH_VALUE = new Set(['root', 'log', 'log-format', 'criu', 'rootless']);
+
+/**
+ * runc (urfave/cli) on a command it does not know (`x`, `x -h`, `help x`): "No help topic for 'x'"
+ * logged as an error, exit 3. Returns null for a known command (or none).
+ */
+function unknownCommand(args: readonly string[], program: Command): number | null {
+  const o: Record<string, unknown> = {};
+  let i = 0;
+  for (; i < args.length && args[i]!.startsWith('-'); i++) {
+    const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(args[i]!);
+    if (!m) continue;
+    const value = m[2] ?? (GLOBAL_WITH_VALUE.has(m[1]!) ? args[++i] : true);
+    if (m[1] === 'log') o.log = value;
+    else if (m[1] === 'log-format') o.logFormat = value;
+    else if (m[1] === 'debug') o.debug = true;
+    else if (m[1] === 'help' || m[1] === 'h') return null;
+  }
+  const cmd = args[i] === 'help' ? args[i + 1] : args[i];
+  if (cmd === undefined || program.commands.some((c) => c.name() === cmd || c.aliases().includes(cmd))) return null;
+  const g = globalsFrom(o);
+  setLogOptions({ log: g.log, logFormat: g.logFormat, debug: g.debug });
+  reportError(`No help topic for '${cmd}'\n`);
+  return 3;
+}
+
+/** `help [command]` as runc takes it: the help of the program or of that command. */
+function helpCommand(args: string[]): string[] {
+  let i = 0;
+  for (; i < args.length && args[i]!.startsWith('-'); i++) if (GLOBAL_WITH_VALUE.has(args[i]!.slice(2))) i++;
+  if (args[i] !== 'help') return args;
+  return [...args.slice(0, i), ...(args[i + 1] ? [args[i + 1]!] : []), '--help'];
+}
+
+/** runc's checkArgs: how many arguments each of its commands takes (exact, or min..max). */
+const RUNC_ARITY: Record<string, [number, number]> = {
+  state: [1, 1], start: [1, 1], delete: [1, 1], pause: [1, 1], resume: [1, 1], events: [1, 1], update: [1, 1], create: [1, 1],
+  run: [1, 1], list: [0, 0], spec: [0, 0], features: [0, 0], kill: [1, 2], exec: [1, Infinity], ps: [1, Infinity],
+};
+
+/** runc's text for a wrong argument count of one of its commands (commander's for planc's own). */
+function usageError(e: { code: string; message: string }, args: readonly string[]): string | null {
+  let i = 0;
+  for (; i < args.length && args[i]!.startsWith('-'); i++) if (GLOBAL_WITH_VALUE.has(args[i]!.slice(2))) i++;
+  const cmd = args[i] ?? '';
+  const arity = Object.hasOwn(RUNC_ARITY, cmd) ? RUNC_ARITY[cmd]! : undefined;
+  // Go's flag package names an unknown flag with one dash
+  const unknown = /unknown option '-*([^']*)'/.exec(e.message);
+  if (e.code === 'commander.unknownOption' && unknown && (arity || i >= args.length)) return `flag provided but not defined: -${unknown[1]}`;
+  if (e.code !== 'commander.missingArgument' && e.code !== 'commander.excessArguments') return null;
+  if (!arity) return null;
+  const [min, max] = arity;
+  const want = min === max ? `exactly ${min}` : e.code === 'commander.missingArgument' ? `a minimum of ${min}` : `a maximum of ${max}`;
+  // runc names itself as invoked (Go's os.Args[0]); under node/bun that is the script's runtime
+  const self = /(^|\/)(node|bun)$/.test(process.argv0) ? 'planc' : process.argv0;
+  return `${self}: ${JSON.stringify(cmd)} requires ${want} argument(s)`;
+}
+
 /** Parses normalised argv with commander and runs the command; resolves with the exit status. */
 export async function runProgram(args: string[]): Promise<number> {
   let code = 0;
   const { Command, CommanderError } = await import('commander');
   const program = build(Command, (c) => { code = c; });
+  const unknown = unknownCommand(args, program);
+  if (unknown !== null) return unknown;
   try {
-    await program.parseAsync(args, { from: 'user' });
+    await program.parseAsync(helpCommand(args), { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // commander has already printed usage or its message
+      // commander has printed usage (help) itself; its error message was held
+      const runc = usageError(e, args);
+      if (runc) reportError(runc);
+      else if (heldError) stderr(heldError);
+      heldError = '';
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : e.exitCode || 1;
     }
     throw e;

@@ -1,6 +1,6 @@
 // Pins host-facts parsing against mountinfo samples: v1 hierarchies, named ones, cgroup2, escapes, duplicates.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { gatherHostFacts, kernelAtLeast, parseMountinfo, underSeccomp } from '../src/facts.js';
 
 const SAMPLE = [
@@ -41,7 +41,10 @@ describe('parseMountinfo', () => {
 describe('gatherHostFacts', () => {
   it('returns the full record shape on this host', () => {
     const f = gatherHostFacts();
-    expect(Object.keys(f)).toEqual(['cgroup', 'cpuset', 'proc_kcore', 'clone_into_cgroup']);
+    const blkio = f.cgroup.v1.find((h) => h.controllers.includes('blkio'));
+    expect(Object.keys(f)).toEqual(['cgroup', 'cpuset', 'proc_kcore', 'clone_into_cgroup', ...(blkio ? ['blkio_weight_file'] : [])]);
+    // runc's choice: blkio.weight when the hierarchy has it, else BFQ's file
+    if (blkio) expect(f.blkio_weight_file).toBe(existsSync(`${blkio.mount}/blkio.weight`) ? 'blkio.weight' : 'blkio.bfq.weight');
     expect(Object.keys(f.cgroup)).toEqual(['v1', 'unified', 'unified_controllers']);
     expect(typeof f.cpuset.cpus).toBe('string');
   });

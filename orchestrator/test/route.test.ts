@@ -1,7 +1,13 @@
 // Pins the engine fast path (route.ts) to commander (program.ts): for every invocation the fast path
 // takes, each command must get the same arguments, options and globals as commander would give it;
 // anything else is left to commander. The command modules are replaced by recorders.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+// --log is opened as runc opens it, so it must be a path that can be
+const logFile = join(mkdtempSync(join(tmpdir(), 'planc-route-')), 'log.json');
 
 const calls: unknown[][] = [];
 const recorder = (name: string) => async (...args: unknown[]) => { calls.push([name, ...args]); return 0; };
@@ -35,7 +41,7 @@ const engineCalls: string[][] = [
   ['--root', '/r', 'state', 'c1'],
   ['state', 'c1', '--root=/r'],
   ['-root', '/r', '-log-format=json', 'state', 'c1'],
-  ['--root', '/run/containerd/runc/k8s.io', '--log', '/x/log.json', '--log-format', 'json', '--systemd-cgroup',
+  ['--root', '/run/containerd/runc/k8s.io', '--log', logFile, '--log-format', 'json', '--systemd-cgroup',
     'create', '--bundle', '/b', '--pid-file', '/b/init.pid', '--console-socket', '/tmp/s', '--no-pivot', '--no-new-keyring', '--preserve-fds', '2', 'c1'],
   ['create', '-b', '/b', 'c1'],
   ['create', '--bundle=/b', '--plan-digest', 'sha256:00', '--pinned-plan', '/p.json', 'c1'],

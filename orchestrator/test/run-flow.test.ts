@@ -47,13 +47,13 @@ describe.skipIf(!canRun)('run through the shim', () => {
   });
 
   it('fails with the execve step when the process cannot be executed, as runc does', async () => {
-    await expect(runPrepared('noexec', plan('noexec', '', [], '/nonexistent-planc-bin'), {}, g)).rejects.toThrow(/^step 6 execve .*No such file or directory \(\/process\/args\)$/);
+    await expect(runPrepared('noexec', plan('noexec', '', [], '/nonexistent-planc-bin'), {}, g)).rejects.toThrow(/^step 6 exec .*no such file or directory \(\/process\/args\)$/);
     expect(readdirSync(root)).toEqual([]);
   });
 
   it('fails with the step, op and why of the failed op, leaving nothing behind', async () => {
     const bad: Op = { lane: 'container', op: 'chdir', why: '/process/cwd', args: { path: '/nonexistent-planc' } };
-    await expect(runPrepared('bad', plan('bad', 'exit 0', [bad]), {}, g)).rejects.toThrow(/^step 3 chdir.*No such file or directory \(\/process\/cwd\)$/);
+    await expect(runPrepared('bad', plan('bad', 'exit 0', [bad]), {}, g)).rejects.toThrow(/^step 3 chdir.*no such file or directory \(\/process\/cwd\)$/);
     expect(readdirSync(root)).toEqual([]);
   });
 

@@ -49,6 +49,26 @@ static const char *socket_path(planner *p, const jv *opts, const char *key) {
     return s;
 }
 
+/* exec --cgroup: {"controller": "sub/path"} or {"": "sub/path"}; each path stays below the container's */
+static void read_sub_cgroups(planner *p, const jv *opts) {
+    context *c = &p->ctx;
+    const jv *o = get_obj(p, opts, "sub_cgroups");
+    if (!o) return;
+    if (c->act != ACT_EXEC) { err_at(p, o, R_CONTEXT, "\"sub_cgroups\" is for exec only"); return; }
+    c->sub_cgroup_keys.v = arena_alloc(&p->a, (o->n + 1) * sizeof(char *));
+    c->sub_cgroup_paths.v = arena_alloc(&p->a, (o->n + 1) * sizeof(char *));
+    for (size_t i = 0; c->sub_cgroup_keys.v && c->sub_cgroup_paths.v && i < o->n; i++) {
+        const char *v;
+        if (!val_str(p, o->items[i], &v)) continue;
+        while (*v == '/') v++;                 /* joined below the container's cgroup, as runc's path.Join */
+        const char *clean = clean_path(p, v);
+        if (!strcmp(clean, "..") || !strncmp(clean, "../", 3))
+            { err_at(p, o->items[i], R_CONTEXT, arena_printf(&p->a, "%s is not a sub cgroup path", o->items[i]->s)); continue; }
+        c->sub_cgroup_keys.v[c->sub_cgroup_keys.n++] = o->items[i]->key;
+        c->sub_cgroup_paths.v[c->sub_cgroup_paths.n++] = clean;
+    }
+}
+
 static void read_options(planner *p, const jv *opts) {
     context *c = &p->ctx;
     get_bool(p, opts, "no_pivot", &c->no_pivot);
@@ -61,6 +81,7 @@ static void read_options(planner *p, const jv *opts) {
     c->console_proxy = socket_path(p, opts, "console_proxy");
     if (c->console_socket && c->console_proxy)
         err_at(p, json_get(opts, "console_proxy"), R_CONTEXT, "\"console_socket\" and \"console_proxy\" are exclusive");
+    read_sub_cgroups(p, opts);
 }
 
 static void read_container(planner *p, const jv *root) {
@@ -133,6 +154,13 @@ void context_read(planner *p, const jv *root) {
     }
     get_bool(p, host, "proc_kcore", &c->proc_kcore);
     get_bool(p, host, "clone_into_cgroup", &c->clone_into_cgroup);
+    c->blkio_weight_file = "blkio.weight";
+    const char *bw;
+    if (get_str(p, host, "blkio_weight_file", &bw) && *bw) {
+        if (strcmp(bw, "blkio.weight") && strcmp(bw, "blkio.bfq.weight"))
+            err_at(p, json_get(host, "blkio_weight_file"), R_CONTEXT, "\"blkio_weight_file\" must be blkio.weight or blkio.bfq.weight");
+        else c->blkio_weight_file = bw;
+    }
     /* ORDER: the container's config after the host facts: reading it checks resources against them */
     if (c->container_config) spec_read_container(p, c->container_config, c->act == ACT_EXEC);
 }

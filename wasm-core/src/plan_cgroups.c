@@ -96,9 +96,9 @@ static void plan_limits_v1(planner *p, const cg_hier *h, const char *dir, bool u
     if (has_ctl(h, "cpu")) plan_cpu_v1(p, dir);
     if (has_ctl(h, "pids") && s->has_pids)
         op_write_file(p, s->why_pids, in_dir(p, dir, "pids.max"), s->pids < 0 ? "max" : i64s(p, s->pids));
-    /* runc writes blkio.bfq.weight instead when that file exists; a plan cannot look */
+    /* runc writes blkio.bfq.weight where there is no blkio.weight (BFQ): a host fact */
     if (has_ctl(h, "blkio") && s->has_blkio_weight)
-        op_write_file(p, s->why_blkio_weight, in_dir(p, dir, "blkio.weight"), u64s(p, s->blkio_weight));
+        op_write_file(p, s->why_blkio_weight, in_dir(p, dir, p->ctx.blkio_weight_file), u64s(p, s->blkio_weight));
 }
 
 static void plan_v1(planner *p) {
@@ -263,12 +263,37 @@ void plan_clone(planner *p, const char *why, uint64_t flags) {
  * (5-15 ms); a pid written to cgroup.procs always takes it. cgroup2 has no such file for a
  * domain cgroup: C is born there (plan_clone), or on kernels without CLONE_INTO_CGROUP
  * writes "0" to cgroup.procs and pays the wait */
+/* exec --cgroup: the sub-cgroup of hierarchy h (NULL: the unified one) below the container's,
+ * "" for none; a controller given that no hierarchy has is an error, as with runc */
+static const char *sub_cgroup(planner *p, const cg_hier *h) {
+    const context *c = &p->ctx;
+    for (uint32_t k = 0; k < c->sub_cgroup_keys.n; k++) {
+        const char *key = c->sub_cgroup_keys.v[k];
+        bool named = h && h->name && !strncmp(key, "name=", 5) && !strcmp(key + 5, h->name);
+        if (!*key || named || (h && has_ctl(h, key)))
+            return strcmp(c->sub_cgroup_paths.v[k], ".") ? arena_printf(&p->a, "/%s", c->sub_cgroup_paths.v[k]) : "";
+    }
+    return "";
+}
+
+static void check_sub_cgroups(planner *p) {
+    const context *c = &p->ctx;
+    for (uint32_t k = 0; k < c->sub_cgroup_keys.n; k++) {
+        const char *key = c->sub_cgroup_keys.v[k];
+        bool known = !*key;
+        for (size_t i = 0; i < c->nv1 && !known; i++)
+            known = has_ctl(&c->v1[i], key) || (c->v1[i].name && !strncmp(key, "name=", 5) && !strcmp(key + 5, c->v1[i].name));
+        if (!known) err_at(p, NULL, R_CONTEXT, arena_printf(&p->a, "unknown controller %s in SubCgroupPaths", key));
+    }
+}
+
 void plan_cgroups_join(planner *p) {
     const char *path = cg_path(p);
+    check_sub_cgroups(p);
     for (size_t i = 0; i < p->ctx.nv1; i++)
-        op_cgroup_join_self(p, "default:cgroup-join", arena_printf(&p->a, "%s%s/tasks", p->ctx.v1[i].mount, path));
+        op_cgroup_join_self(p, "default:cgroup-join", arena_printf(&p->a, "%s%s%s/tasks", p->ctx.v1[i].mount, path, sub_cgroup(p, &p->ctx.v1[i])));
     if (p->ctx.unified && !p->ctx.clone_into_cgroup)
-        op_cgroup_join_self(p, "default:cgroup-join", arena_printf(&p->a, "%s%s/cgroup.procs", p->ctx.unified, path));
+        op_cgroup_join_self(p, "default:cgroup-join", arena_printf(&p->a, "%s%s%s/cgroup.procs", p->ctx.unified, path, sub_cgroup(p, NULL)));
 }
 
 void plan_cgroups_teardown(planner *p) {

@@ -50,6 +50,24 @@ static void state_parts(planner *p, const char *status, const char **prefix, con
     *suffix = buf_cstr(&z);
 }
 
+/* The environment a hook without "env" of its own inherits from runc's init: process.env, and
+ * for startContainer (after the user is set up) HOME too, as execve gets it (plan_execve) */
+static strvec inherited_env(planner *p, int kind) {
+    const strvec *env = &p->s.env;
+    if (kind != HOOK_START_CONTAINER) return *env;
+    size_t at = env->n;
+    for (uint32_t i = 0; i < env->n; i++) {
+        if (!strncmp(env->v[i], "HOME=", 5) && env->v[i][5]) return *env;
+        if (!strcmp(env->v[i], "HOME=")) at = i;
+    }
+    strvec out = { arena_alloc(&p->a, (env->n + 1) * sizeof(char *)), env->n };
+    if (!out.v) return *env;
+    if (env->n) memcpy(out.v, env->v, env->n * sizeof(char *));
+    out.v[at] = arena_printf(&p->a, "HOME=%s", p->ctx.user_home);
+    if (at == env->n) out.n++;
+    return out;
+}
+
 void plan_hooks(planner *p, int kind, const char *status) {
     const hook_list *l = &p->s.hooks[kind];
     if (!l->n) return;
@@ -58,8 +76,15 @@ void plan_hooks(planner *p, int kind, const char *status) {
     /* a hook process is forked by C, so it starts in the container's cgroups (C joined them
      * first thing, plan_cgroups_join), as with runc */
     /* ORDER: in the order the config lists them; the first failure stops the create */
+    /* ORDER: runc's init is in the rootfs (prepareRoot chdirs there) when it runs createContainer
+     * hooks: their relative paths resolve in it; pivot_root later moves through the root fd */
+    if (kind == HOOK_CREATE_CONTAINER)
+        op_chdir(p, p->s.why_root_path ? p->s.why_root_path : "/root/path", p->s.root_path);
+    strvec inherited = inherited_env(p, kind);
+    const char *why_env = p->s.why_env ? p->s.why_env : "default:hook-env";
     for (uint32_t i = 0; i < l->n; i++) {
         const hook_spec *h = &l->v[i];
-        op_run_hook(p, h->why, h->path, &h->args, &h->env, prefix, suffix, h->timeout_ms);
+        if (h->has_env) op_run_hook(p, h->why, h->path, &h->args, &h->env, prefix, suffix, h->timeout_ms);
+        else op_run_hook(p, arena_printf(&p->a, "%s %s", h->why, why_env), h->path, &h->args, &inherited, prefix, suffix, h->timeout_ms);
     }
 }

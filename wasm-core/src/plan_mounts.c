@@ -55,6 +55,8 @@ static void plan_one_mount(planner *p, const mount_spec *m) {
     op_mkdir_in_root(p, m->why, m->destination, 0755);
     /* tmpcopyup counts for tmpfs only, as in runc */
     uint32_t pf = m->copy_up && is_type(m, "tmpfs") ? F_PATH_COPY_UP : 0;
+    /* SECURITY: procfs and sysfs never through a symlink in the rootfs, as runc refuses it */
+    if (is_type(m, "proc") || is_type(m, "sysfs")) pf |= F_PATH_NO_SYMLINK;
     /* SECURITY: the copied files are tmpfs pages charged to the writer's memory cgroup for
      * as long as they live: C's, which C joined first thing (plan_cgroups_join) */
     op_mount_in_root(p, m->why, m->source, *m->source ? F_SRC_STRING : F_SRC_NONE, m->destination, m->type, flags, m->data, pf);

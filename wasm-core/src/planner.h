@@ -53,6 +53,8 @@ typedef struct {
     bool no_pivot, hooks_caller;
     uint32_t preserve_fds;
     const char *console_socket, *console_proxy;   /* NULL when not given (or "") */
+    /* exec --cgroup: sub-cgroup per controller ("" for every hierarchy), relative, cleaned */
+    strvec sub_cgroup_keys, sub_cgroup_paths;
     /* exec and update: the running container (context "container") */
     uint32_t container_pid;
     const jv *container_config;
@@ -62,6 +64,7 @@ typedef struct {
     const char *cpuset_cpus, *cpuset_mems;
     bool proc_kcore;
     bool clone_into_cgroup;             /* clone3(CLONE_INTO_CGROUP) works (Linux >= 5.7) */
+    const char *blkio_weight_file;      /* v1: "blkio.weight" (default) or "blkio.bfq.weight" */
 } context;
 
 /* ---- validated spec ---- */
@@ -88,7 +91,8 @@ typedef struct {
 typedef struct { const char *host, *name, *why; } netdev_spec;
 
 /* one entry of hooks.<kind> */
-typedef struct { const char *path, *why; strvec args, env; uint32_t timeout_ms; } hook_spec;
+typedef struct { const char *path, *why; strvec args, env; uint32_t timeout_ms;
+                 bool has_env; /* "env" given (even []): else the hook inherits, as Go's exec.Cmd does */ } hook_spec;
 enum { HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER, HOOK_POSTSTART, HOOK_POSTSTOP, HOOK__COUNT };
 typedef struct { hook_spec *v; uint32_t n; const char *why; } hook_list;
 

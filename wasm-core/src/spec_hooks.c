@@ -36,6 +36,8 @@ static void read_hook(planner *p, const jv *h, hook_spec *out, bool *ok) {
     }
     read_strs(p, h, "args", &out->args);
     read_strs(p, h, "env", &out->env);
+    const jv *ev = json_get(h, "env");
+    out->has_env = ev && ev->type != JV_NULL;
     const jv *tv = json_get(h, "timeout");
     int64_t t;
     if (get_i64(p, h, "timeout", &t)) {

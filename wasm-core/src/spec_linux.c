@@ -314,7 +314,10 @@ void spec_read_resources_obj(planner *p, const jv *res, bool for_update) {
     unsupported_if_present(p, res, "hugepageLimits", "linux.resources.hugepageLimits");
     unsupported_if_present(p, res, "network", "linux.resources.network");
     unsupported_if_present(p, res, "rdma", "linux.resources.rdma");
-    unsupported_if_present(p, res, "unified", "linux.resources.unified");
+    /* runc's validator text on a host with v1 hierarchies (hybrid included) */
+    const jv *uni = json_get(res, "unified");
+    if (uni && !zeroish(uni) && p->ctx.nv1) err_at(p, uni, R_UNSUPPORTED, "invalid configuration: cannot use unified on cgroup v1");
+    else unsupported_if_present(p, res, "unified", "linux.resources.unified");
 }
 
 /* The sysctls runc accepts: those of a namespace the container owns (validator.go). */

@@ -209,7 +209,7 @@ void spec_read_process_obj(planner *p, const jv *proc) {
     if (get_str(p, proc, "apparmorProfile", &str) && *str)
         err_at(p, json_get(proc, "apparmorProfile"), R_UNSUPPORTED, "apparmorProfile is not planned yet");
     if (get_str(p, proc, "selinuxLabel", &str) && *str)
-        err_at(p, json_get(proc, "selinuxLabel"), R_UNSUPPORTED, "selinuxLabel is not planned yet");
+        err_at(p, json_get(proc, "selinuxLabel"), R_UNSUPPORTED, "selinux label is specified in config, but selinux is disabled or not supported");
     int64_t oom;
     const jv *ov = json_get(proc, "oomScoreAdj");
     if (get_i64(p, proc, "oomScoreAdj", &oom)) {

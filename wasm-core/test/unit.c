@@ -400,7 +400,8 @@ static void caller_hooks_run_after_mounts_before_root_switch(void) {
                   "host op %d after MAY_RUN: code %d point %u", k, v[host_first + 1 + k].code, u32_after_why(&v[host_first + 1 + k]));
         CHECK(child_first > last_fs && last_fs >= 0 && u32_after_why(&v[child_first]) == F_SYNC_CHILD_HOOKS, "CHILD_HOOKS at %ld, last mount at %ld", child_first, last_fs);
         CHECK(child_first >= 0 && v[child_first + 1].code == OP_SYNC_WAIT && u32_after_why(&v[child_first + 1]) == F_SYNC_HOOKS_DONE, "HOOKS_DONE wait");
-        CHECK(hook == child_first + 2 && root == hook + 1, "createContainer hook at %ld, root switch at %ld", hook, root);
+        /* the hook runs in the rootfs (a chdir right before it), as runc's init does */
+        CHECK(hook == child_first + 3 && v[child_first + 2].code == OP_CHDIR && root == hook + 1, "createContainer hook at %ld, root switch at %ld", hook, root);
         char why[64];
         CHECK(!strcmp(str_arg(&v[host_first + 2], 0, why, sizeof why), "/hooks/prestart /hooks/createRuntime"), "sync_caller why %s", why);
         arena_free_all(&p.a);

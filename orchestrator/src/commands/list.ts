@@ -3,6 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Globals } from '../globals.js';
+import { PlancError } from '../errors.js';
 import { stdout } from '../out.js';
 import { readState } from '../state.js';
 import { liveStatus } from '../status.js';
@@ -36,6 +37,7 @@ export function listCommand(opts: { format?: string; quiet?: boolean }, g: Globa
     } catch { return []; }
   });
   if (opts.quiet) { stdout(items.map((s) => s.id + '\n').join('')); return; }
+  if (opts.format !== undefined && opts.format !== 'table' && opts.format !== 'json') throw new PlancError('invalid format option');
   if (opts.format === 'json') {
     // runc's fields only, in runc's order; null for none, as Go marshals an empty slice
     const rows = items.map((s) => ({

@@ -10,6 +10,7 @@ export function psCommand(id: string, psArgs: string[], opts: { format?: string 
   const dir = existingStateDir(g.root, id);
   const pids = containerPids(readPlan(dir));
   if (opts.format === 'json') { stdout(JSON.stringify(pids) + '\n'); return; }
+  if (opts.format !== undefined && opts.format !== 'table') throw new PlancError('invalid format option');
   const r = process.getBuiltinModule('node:child_process').spawnSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8' });
   if (r.status !== 0) throw new PlancError(`ps: ${r.stderr || r.error?.message}`);
   const [header = '', ...rows] = r.stdout.split('\n');

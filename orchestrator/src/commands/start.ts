@@ -1,7 +1,8 @@
 // `planc start`: releases a created container's init by opening its exec fifo for reading.
 // Never signals or re-plans; a container that is not `created` is refused with runc's text.
 import { join } from '../posix-path.js';
-import { PlancError } from '../errors.js';
+import { PlancError, warn } from '../errors.js';
+import { deleteCommand } from './delete.js';
 import { hookState, runHooks } from '../hooks.js';
 import type { Globals } from '../globals.js';
 import { releaseInit } from '../lifecycle.js';
@@ -27,8 +28,9 @@ export async function startCommand(id: string, g: Globals): Promise<void> {
   try {
     await runHooks(s.hooks, 'poststart', hookState(s, 'running'));
   } catch (e) {
-    // runc: a failed poststart hook ends the container
-    try { process.kill(s.pid, 'SIGKILL'); } catch { /* gone */ }
+    // runc: a failed poststart hook destroys the container: init killed, its cgroups and state
+    // removed, poststop hooks run; the hook's error is the command's
+    await deleteCommand(id, { force: true }, g).catch((d: Error) => warn(d.message));
     throw e;
   }
 }

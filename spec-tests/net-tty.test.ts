@@ -213,7 +213,7 @@ describeAsRoot('runs real containers and moves host network devices', 'net, tty,
     }));
     const r = await runContainer('planc', roots.planc, bundle, id);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/step \d+ link_move planc-none0: No such device \(\/linux\/netDevices\/planc-none0\)/);
+    expect(r.stderr).toMatch(/step \d+ link_move planc-none0: no such device \(\/linux\/netDevices\/planc-none0\)/);
   });
 
   // runc clears ONLCR on the pty it serves and leaves output processing on in its own terminal's

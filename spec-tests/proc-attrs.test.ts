@@ -217,7 +217,7 @@ describeAsRoot('runs real containers', 'process attributes as the kernel reports
     writeConfig(bundle, config(id, (c) => { c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '1023' }; }));
     const r = plancQuiet(['create', '--bundle', bundle, id]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/step \d+ set_mempolicy .*Invalid argument \(\/linux\/memoryPolicy\)/);
+    expect(r.stderr).toMatch(/step \d+ set_mempolicy .*invalid argument \(\/linux\/memoryPolicy\)/);
     expect(leftoverCgroups(parent, id)).toEqual([]);
     expect(fs.readdirSync(roots.planc)).toEqual([]);
   });

@@ -162,7 +162,7 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
       const r = runBoth({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_KILL_PROCESS' }] }, nnp, ['true']);
       expect(r.runc.code).toBe(128 + 31);   // runc: the status, and no word of why
       expect(r.planc.code).not.toBe(0);
-      expect(r.planc.stderr).toMatch(/step \d+ execve killed by signal 31 .*under the seccomp filter of step \d+/);
+      expect(r.planc.stderr).toMatch(/step \d+ exec killed by signal 31 .*under the seccomp filter of step \d+/);
     }
     const r = runBoth({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['uname'], action: 'SCMP_ACT_KILL_PROCESS' }] }, false, ['sh', '-c', 'uname']);
     expect(r.runc.code).toBe(128 + 31);
@@ -186,7 +186,7 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
     const r = runBoth(profile, true, ['true']);
     expect(r.runc.code).not.toBe(0);
     expect(r.planc.code).not.toBe(0);
-    expect(r.planc.stderr).toMatch(/step \d+ exec_fifo_wait \/proc\/self\/fd\/\d+: Operation not permitted \(under the seccomp filter of step \d+\)/);
+    expect(r.planc.stderr).toMatch(/step \d+ exec_fifo_wait \/proc\/self\/fd\/\d+: operation not permitted \(under the seccomp filter of step \d+\)/);
     expect(r.planc.stderr).not.toContain('ENOENT');
   });
 
@@ -201,7 +201,7 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
     }
   });
 
-  for (const [what, action, says] of [['denied', 'SCMP_ACT_ERRNO', 'setuid 1000: Operation not permitted'], ['killing', 'SCMP_ACT_KILL_PROCESS', 'setuid killed by signal 31']]) {
+  for (const [what, action, says] of [['denied', 'SCMP_ACT_ERRNO', 'setuid 1000: operation not permitted'], ['killing', 'SCMP_ACT_KILL_PROCESS', 'setuid killed by signal 31']]) {
     test(`exec under the container's filter: a ${what} step fails promptly and names it, as runc fails`, () => {
       // the container runs; only an exec as uid 1000 meets the id change the filter stops (runc calls setuid)
       const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['setresuid', 'setuid'], action, args: [{ index: 0, value: 1000, op: 'SCMP_CMP_EQ' }] }] };

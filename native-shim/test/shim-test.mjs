@@ -643,7 +643,7 @@ test('sync_close: the EOF at CHILD_DONE is the point; P reports created once C c
   assert.deepEqual(r.records.map((x) => x.type), ['created', 'exited']);
 }, { root: true });
 
-for (const [what, ret, says] of [['denies', 0x00050001, /chdir \/: Operation not permitted \(under the seccomp filter of step 6\)/],
+for (const [what, ret, says] of [['denies', 0x00050001, /chdir \/: operation not permitted \(under the seccomp filter of step 6\)/],
   ['kills on', 0x80000000, /chdir killed by signal 31 .*\(under the seccomp filter of step 6\)/]]) {
   test(`a filter that ${what} every syscall after it: P writes C's record from the shared page, C does not spin`, async () => {
     const t0 = Date.now();

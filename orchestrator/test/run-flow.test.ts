@@ -62,7 +62,7 @@ describe.skipIf(!canRun)('run through the shim', () => {
     // is the step's, never the fifo's ENOENT (a few rounds, since the order is the kernel's)
     const bad: Op = { lane: 'container', op: 'chdir', why: '/process/cwd', args: { path: '/nonexistent-planc' } };
     for (let i = 0; i < 6; i++) {
-      await expect(runPrepared(`late${i}`, plan(`late${i}`, 'exit 0', [], '/bin/sh', [bad]), {}, g)).rejects.toThrow(/^step 5 chdir.*No such file or directory \(\/process\/cwd\)$/);
+      await expect(runPrepared(`late${i}`, plan(`late${i}`, 'exit 0', [], '/bin/sh', [bad]), {}, g)).rejects.toThrow(/^step 5 chdir.*no such file or directory \(\/process\/cwd\)$/);
     }
     expect(readdirSync(root)).toEqual([]);
   });

@@ -2,70 +2,12 @@
 // --log/--debug, hooks' environment and failures, update on a host without some files, error texts.
 // Root only; every container has its own cgroup under /planc-test/ and both runtimes run the same bundle.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultSpec, renderSpec } from '../src/spec-default.js';
+import { compatHarness, msg, ready, RTS, why, type Json, type Out, type Rt } from './compat-harness.js';
 
-const repo = join(__dirname, '..', '..');
-const bin = join(repo, 'bin', 'planc');
-const RUNC = '/usr/sbin/runc';
-const isRoot = process.getuid?.() === 0;
-const built = existsSync(bin) && existsSync(join(repo, 'build', 'planc-core.wasm')) && existsSync(join(repo, 'build', 'planc-shim'));
-const ready = isRoot && built && existsSync(RUNC) && existsSync('/bin/busybox');
-const why = !isRoot ? 'needs root (real containers)' : !built ? 'needs `make build`' : 'needs /usr/sbin/runc and busybox-static';
-const tmp = mkdtempSync(join(tmpdir(), 'planc-cli-compat-'));
-const tag = `clicompat-${process.pid}`;
-type Rt = 'runc' | 'planc';
-const RTS: Rt[] = ['runc', 'planc'];
-const roots: Record<Rt, string> = { runc: join(tmp, 'root-runc'), planc: join(tmp, 'root-planc') };
-type Json = Record<string, any>;
-
-function bundle(rt: Rt, name: string, args: string[], edit: (c: Json) => void = () => {}): string {
-  const b = join(tmp, `${rt}-${name}`);
-  mkdirSync(b, { recursive: true });
-  const c = defaultSpec() as Json;
-  c.root.path = join(tmp, 'rootfs');
-  c.process.terminal = false;
-  c.process.args = args;
-  c.linux.cgroupsPath = `/planc-test/${tag}-${rt}-${name}`;
-  c.linux.readonlyPaths = c.linux.readonlyPaths.filter((p: string) => p !== '/proc/sysrq-trigger');
-  edit(c);
-  writeFileSync(join(b, 'config.json'), renderSpec(c));
-  return b;
-}
-
-interface Out { status: number | null; stdout: string; stderr: string }
-// stdout and stderr go to files: a created container's init inherits them and would hold a pipe open.
-let seq = 0;
-function call(rt: Rt, args: string[], opts: { globals?: string[]; root?: boolean } = {}): Out {
-  const o = join(tmp, `out-${++seq}`);
-  const e = join(tmp, `err-${seq}`);
-  const fo = openSync(o, 'w');
-  const fe = openSync(e, 'w');
-  try {
-    const r = spawnSync(rt === 'runc' ? RUNC : bin, [...(opts.root === false ? [] : ['--root', roots[rt]]), ...(opts.globals ?? []), ...args],
-      { cwd: tmp, stdio: ['ignore', fo, fe], timeout: 20_000 });
-    return { status: r.status, stdout: readFileSync(o, 'utf8'), stderr: readFileSync(e, 'utf8') };
-  } finally { closeSync(fo); closeSync(fe); rmSync(o, { force: true }); rmSync(e, { force: true }); }
-}
-/** The message of a logrus text (or JSON) line, with the runtime's own name made neutral. */
-const msg = (stderr: string): string => {
-  const line = stderr.trim();
-  const text = /^\{.*\}$/.test(line) ? String(JSON.parse(line).msg)
-    : /msg="((?:[^"\\]|\\.)*)"/.exec(stderr)?.[1] ?? /msg=(\S+)/.exec(stderr)?.[1] ?? line;
-  return text.replace(/\b(runc|planc)\b/g, 'RT');
-};
-const statusOf = (rt: Rt, id: string): string => { const r = call(rt, ['state', id]); return r.status === 0 ? JSON.parse(r.stdout).status : `exit ${r.status}`; };
-const cgroupDirs = (): string[] => {
-  const out: string[] = [];
-  for (const h of ['memory', 'pids', 'cpu', 'cpuacct', 'freezer', 'devices', 'blkio', 'cpuset', 'unified', 'systemd', '']) {
-    const d = join('/sys/fs/cgroup', h, 'planc-test');
-    try { for (const n of readdirSync(d)) if (n.startsWith(tag)) out.push(join(d, n)); } catch { /* no such hierarchy */ }
-  }
-  return out;
-};
+const { tmp, tag, bundle, call, statusOf, cgroupDirs, setUp, tearDown, nextSeq } = compatHarness('cli-compat');
 /** Every hierarchy's directory of one container's cgroup. */
 const cgroupsOf = (rt: Rt, name: string): string[] => cgroupDirs().filter((d) => d.endsWith(`${tag}-${rt}-${name}`));
 /** Both runtimes run `name` detached with `args`; returns the ids (the same for both). */
@@ -74,18 +16,8 @@ function runBoth(name: string, args: string[] = ['sleep', '600'], edit?: (c: Jso
 }
 const removeBoth = (id: string): void => { for (const rt of RTS) call(rt, ['delete', '-f', id]); };
 
-beforeAll(() => {
-  if (!ready) return;
-  const r = spawnSync('bash', [join(repo, 'scripts', 'mkrootfs.sh'), join(tmp, 'rootfs')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-});
-afterAll(() => {
-  for (const rt of RTS) for (const id of existsSync(roots[rt]) ? readdirSync(roots[rt]) : []) call(rt, ['delete', '--force', id]);
-  // sub-cgroups the tests made first, then the containers' own
-  for (const d of cgroupDirs()) for (const s of existsSync(d) ? readdirSync(d, { withFileTypes: true }) : []) if (s.isDirectory()) spawnSync('rmdir', [join(d, s.name)]);
-  for (const d of cgroupDirs().reverse()) spawnSync('rmdir', [d]);
-  rmSync(tmp, { recursive: true, force: true });
-});
+beforeAll(setUp);
+afterAll(tearDown);
 
 describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped: ${why})`}`, () => {
   it('exec --cgroup joins the named sub-cgroups, and refuses bad forms and unknown controllers with runc\'s texts', () => {
@@ -246,7 +178,7 @@ describe.skipIf(!ready)(`planc's CLI against runc 1.1.5${ready ? '' : ` (skipped
   it('--debug writes debug lines where runc does (run, exec: to --log in its format, else stderr), none for state', () => {
     runBoth('debug');
     const has = (rt: Rt, args: string[], format?: string): boolean => {
-      const log = join(tmp, `debug-${rt}-${++seq}.log`);
+      const log = join(tmp, `debug-${rt}-${nextSeq()}.log`);
       const globals = ['--debug', ...(format ? ['--log', log, '--log-format', format] : [])];
       const r = call(rt, args, { globals });
       const text = format ? readFileSync(log, 'utf8') : r.stderr;

@@ -1,77 +1,16 @@
 // Differential tests against runc (the reference): the same bundle, the same command sequence, and
 // the same states, exit codes and error texts under both. Root only; cgroups live under /planc-test/.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultSpec, renderSpec } from '../src/spec-default.js';
+import { bin, compatHarness, msg, ready, repo, RTS, RUNC, why, type Out, type Rt } from './compat-harness.js';
 
-const repo = join(__dirname, '..', '..');
-const bin = join(repo, 'bin', 'planc');
-const RUNC = '/usr/sbin/runc';
-const isRoot = process.getuid?.() === 0;
-const built = existsSync(bin) && existsSync(join(repo, 'build', 'planc-core.wasm')) && existsSync(join(repo, 'build', 'planc-shim'));
-const ready = isRoot && built && existsSync(RUNC) && existsSync('/bin/busybox');
-const why = !isRoot ? 'needs root (real containers)' : !built ? 'needs `make build`' : 'needs /usr/sbin/runc and busybox-static';
-const tmp = mkdtempSync(join(tmpdir(), 'planc-compat-'));
-const tag = `compat-${process.pid}`;
-type Rt = 'runc' | 'planc';
-const RTS: Rt[] = ['runc', 'planc'];
-const roots: Record<Rt, string> = { runc: join(tmp, 'root-runc'), planc: join(tmp, 'root-planc') };
-
-function bundle(rt: Rt, name: string, args: string[], edit: (c: Record<string, any>) => void = () => {}): string {
-  const b = join(tmp, `${rt}-${name}`);
-  mkdirSync(b, { recursive: true });
-  const c = defaultSpec() as Record<string, any>;
-  c.root.path = join(tmp, 'rootfs');
-  c.process.terminal = false;
-  c.process.args = args;
-  c.linux.cgroupsPath = `/planc-test/${tag}-${rt}-${name}`;
-  c.linux.readonlyPaths = c.linux.readonlyPaths.filter((p: string) => p !== '/proc/sysrq-trigger');
-  edit(c);
-  writeFileSync(join(b, 'config.json'), renderSpec(c));
-  return b;
-}
-
-interface Out { status: number | null; stdout: string; stderr: string }
-// stdout and stderr go to files: a created container's init inherits them and would hold a pipe open.
-let seq = 0;
-function call(rt: Rt, args: string[], opts: { globals?: string[]; input?: string } = {}): Out {
-  const o = join(tmp, `out-${++seq}`);
-  const e = join(tmp, `err-${seq}`);
-  const fo = openSync(o, 'w');
-  const fe = openSync(e, 'w');
-  try {
-    const r = spawnSync(rt === 'runc' ? RUNC : bin, ['--root', roots[rt], ...(opts.globals ?? []), ...args],
-      { cwd: tmp, stdio: [opts.input === undefined ? 'ignore' : 'pipe', fo, fe], input: opts.input, timeout: 20_000 });
-    return { status: r.status, stdout: readFileSync(o, 'utf8'), stderr: readFileSync(e, 'utf8') };
-  } finally { closeSync(fo); closeSync(fe); rmSync(o, { force: true }); rmSync(e, { force: true }); }
-}
+const { tmp, tag, roots, bundle, call, statusOf, cgroupDirs, setUp, tearDown } = compatHarness('compat');
 const both = (args: (rt: Rt) => string[], opts?: { globals?: string[] }): Record<Rt, Out> =>
   ({ runc: call('runc', args('runc'), opts), planc: call('planc', args('planc'), opts) });
-/** The message of a logrus text line, with the runtime's own name made neutral. */
-const msg = (stderr: string): string => (/msg="((?:[^"\\]|\\.)*)"/.exec(stderr)?.[1] ?? /msg=(\S+)/.exec(stderr)?.[1] ?? stderr.trim()).replace(/\b(runc|planc)\b/g, 'RT');
-const statusOf = (rt: Rt, id: string): string => { const r = call(rt, ['state', id]); return r.status === 0 ? JSON.parse(r.stdout).status : `exit ${r.status}`; };
-const cgroupDirs = (): string[] => {
-  const out: string[] = [];
-  for (const h of ['memory', 'pids', 'cpu', 'freezer', 'devices', 'blkio', 'cpuset', 'unified', 'systemd', '']) {
-    const d = join('/sys/fs/cgroup', h, 'planc-test');
-    try { for (const n of readdirSync(d)) if (n.startsWith(tag)) out.push(join(d, n)); } catch { /* no such hierarchy */ }
-  }
-  return out;
-};
-
-beforeAll(() => {
-  if (!ready) return;
-  const r = spawnSync('bash', [join(repo, 'scripts', 'mkrootfs.sh'), join(tmp, 'rootfs')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-});
-afterAll(() => {
-  for (const rt of RTS) for (const id of existsSync(roots[rt]) ? readdirSync(roots[rt]) : []) call(rt, ['delete', '--force', id]);
-  for (const d of cgroupDirs().reverse()) { try { rmSync(d, { recursive: false }); } catch { /* rmdir below */ } spawnSync('rmdir', [d]); }
-  rmSync(tmp, { recursive: true, force: true });
-});
+beforeAll(setUp);
+afterAll(tearDown);
 
 describe.skipIf(!ready)(`planc against runc 1.1.5${ready ? '' : ` (skipped: ${why})`}`, () => {
   it('gives the same exit codes and error texts for a container that does not exist', () => {

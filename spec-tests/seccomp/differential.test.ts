@@ -128,7 +128,9 @@ function* inputs(p: Profile, table: Map<string, number[]>, seed: number): Genera
 function generated(seed: number): Profile {
   const r = rng(0x5ecc0 + seed * 7919);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
-  const actions = ['SCMP_ACT_KILL', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE', 'SCMP_ACT_LOG', 'SCMP_ACT_ALLOW'];
+  const defaults = ['SCMP_ACT_KILL', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE', 'SCMP_ACT_LOG', 'SCMP_ACT_ALLOW'];
+  // NOTIFY only in rules: as a default it is refused (runc too), and it needs a listener
+  const actions = [...defaults, 'SCMP_ACT_NOTIFY'];
   const archSets = [[], ['SCMP_ARCH_X86_64'], ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'], ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
     ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'], ['SCMP_ARCH_X86'], ['SCMP_ARCH_X32'], ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
     ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64', 'SCMP_ARCH_X86']];
@@ -140,7 +142,7 @@ function generated(seed: number): Profile {
   const vals = [0n, 1n, 2n, 8n, 0x20000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x100000001n, 0xffffffffffffffffn, 0x8000000000000000n];
   const val = () => r() < 0.8 ? pick(vals) : (BigInt(Math.floor(r() * 0x100000000)) << BigInt(pick([0, 32]))) | BigInt(Math.floor(r() * 0x10000));
   const conflicting = seed >= 48;
-  const defaultAction = seed === 0 ? 'SCMP_ACT_ALLOW' : actions[seed % actions.length]!;
+  const defaultAction = seed === 0 ? 'SCMP_ACT_ALLOW' : defaults[seed % defaults.length]!;
   const p: Profile = { defaultAction };
   if (defaultAction === 'SCMP_ACT_ERRNO' && r() < 0.6) p.defaultErrnoRet = pick([1, 13, 38, 95, 4095]);
   const arches = archSets[seed % archSets.length]!;
@@ -219,6 +221,10 @@ function generated(seed: number): Profile {
     }
   }
   if (seed === 0) p.syscalls.push({ names: ['mkdir', 'mount'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 });
+  // the runtime hands the listener over with sendmsg (runc: write), so those are never notified;
+  // a profile that notifies names the agent's socket, as it must
+  for (const c of p.syscalls) if (c.action === 'SCMP_ACT_NOTIFY' && c.names.some((x: string) => x === 'write' || x === 'sendmsg')) c.action = 'SCMP_ACT_ERRNO';
+  if (p.syscalls.some((c: any) => c.action === 'SCMP_ACT_NOTIFY')) p.listenerPath = '/run/planc-agent.sock';
   return p;
 }
 
@@ -326,6 +332,9 @@ describe.skipIf(!hasLibseccomp)('seccomp filters decide as libseccomp + runc 1.1
     if (defective.length) console.log(`libseccomp's program compares the arch word with syscall numbers: ${defective.join(', ')}`);
     expect(defective.filter((n) => !n.startsWith('generated-'))).toEqual([]);   // never in a real profile
     expect(compared.filter((n) => n.startsWith('generated-')).length).toBeGreaterThanOrEqual(20);
+    // SCMP_ACT_NOTIFY (SECCOMP_RET_USER_NOTIF) rules are among the decisions compared
+    const notifying = new Set(all.filter(([, p]) => (p.syscalls ?? []).some((c: any) => c.action === 'SCMP_ACT_NOTIFY')).map(([n]) => n));
+    expect(compared.filter((n) => notifying.has(n)).length).toBeGreaterThanOrEqual(5);
   });
   test('the profile set: corpus, fixtures, bench and at least 20 generated ones', () => {
     expect(all.filter(([n]) => n.startsWith('spec-tests/corpus')).length).toBeGreaterThanOrEqual(6);

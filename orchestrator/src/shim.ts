@@ -88,7 +88,13 @@ class Reports {
     this.records.push(rec);
     if (rec.type === 'sync') { this.answer(rec); return; }
     if (rec.type === 'created') this.onCreated(rec.pid);
-    if (rec.type !== 'created' || this.mode === 'create') this.onFinal();
+    if (this.isFinal(rec)) this.onFinal();
+  }
+  /** The record after which the shim writes nothing more. `create`: `created` or P's error (init
+   * may still hold the pipe, so EOF cannot be awaited). `run`: only `exited`; an error may be
+   * init's own, written before P's `created` reaches the pipe. Other modes: none; EOF ends them. */
+  private isFinal(rec: ShimRecord): boolean {
+    return this.mode === 'create' ? rec.type !== 'sync' : this.mode === 'run' && rec.type === 'exited';
   }
   push(chunk: string): void {
     this.buf += chunk;
@@ -98,7 +104,7 @@ class Reports {
    * `create`, init keeps its end open until execve, so EOF cannot be awaited: a final record (or a short grace
    * period) ends the wait instead. */
   async settle(reportDone: Promise<void>): Promise<void> {
-    if (this.records.some((r) => r.type !== 'sync' && (r.type !== 'created' || this.mode === 'create'))) this.onFinal();
+    if (this.records.some((r) => this.isFinal(r))) this.onFinal();
     const grace = new Promise<void>((r) => setTimeout(r, 200).unref());
     await Promise.race([reportDone, this.finalSeen, grace]);
     this.take(this.buf); this.buf = '';

@@ -36,6 +36,18 @@ describe('spawnShim', () => {
     expect(x.code).toBe(1);
   });
 
+  it('run: an error init writes before P\'s created is not the end; created and exited still count', async () => {
+    // init fails at execve right after CHILD_READY: its record can reach the pipe before P's
+    // "created", and the records after it may still be in the pipe when the shim's exit is seen
+    const err = '{"type":"error","step":34,"lane":"container","op":"execve","errno":8,"errname":"ENOEXEC","message":"exec /x: exec format error"}';
+    const s = spawnShim('run', new Uint8Array([1]), fakeShim(
+      `echo '${err}' >&4\n(sleep 0.1; echo '{"type":"created","pid":77}'; echo '{"type":"exited","status":1}') >&4 &\nexit 1`));
+    expect(await s.created).toBe(77);
+    const x = await s.exit;
+    expect(x.records.map((r) => r.type)).toEqual(['error', 'created', 'exited']);
+    expect(containerStatus(x)).toBe(1);
+  });
+
   it('reports a shim that dies by a signal as 128+n', async () => {
     const x = await spawnShim('run', new Uint8Array(), fakeShim('kill -TERM $$')).exit;
     expect(x.signal).toBe('SIGTERM');

@@ -249,6 +249,23 @@ describe('planc features lists what the planner plans', () => {
     expect(run(c).ok).toBe(true);
   });
 
+  test('every seccomp action and flag it lists is planned, and a flag it does not list is refused', () => {
+    const sc = features().linux.seccomp;
+    expect(sc.knownFlags).toEqual(sc.supportedFlags);
+    const plan = (seccomp: Config) => { const c = readFixture('default'); c.linux.seccomp = seccomp; return run(c); };
+    for (const flag of sc.supportedFlags as string[]) {
+      // WAIT_KILLABLE_RECV only means something with a listener (the kernel refuses it without one)
+      const notify = flag === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'
+        ? { listenerPath: '/run/agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] } : {};
+      expect(plan({ defaultAction: 'SCMP_ACT_ALLOW', flags: [flag], ...notify }).ok, flag).toBe(true);
+    }
+    for (const action of sc.actions as string[]) {
+      const rule = { names: ['mkdir'], action };
+      expect(plan({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock', syscalls: [rule] }).ok, action).toBe(true);
+    }
+    expect(plan({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_NEW_LISTENER'] }).ok).toBe(false);
+  });
+
   test('the process attributes the features schema has no field for are named in its annotations, and are planned', () => {
     const a = features().annotations;
     for (const k of ['dev.planc.process.scheduler', 'dev.planc.process.ioPriority', 'dev.planc.process.execCPUAffinity',

@@ -19,6 +19,8 @@ const PROCESS_ATTRS = ['dev.planc.process.scheduler', 'dev.planc.process.ioPrior
 const names = (table: string) => (FLAGS[table]?.entries ?? []).map(([n]) => n).sort();
 // SCMP_ACT_NOTIFY: the listener goes to linux.seccomp.listenerPath (not as the default action).
 const SECCOMP_ACTIONS = ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP'];
+// the flags the planner accepts (wasm-core/src/seccomp.c); TSYNC is accepted and needs no passing (one thread)
+const SECCOMP_FLAGS = ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'];
 const SECCOMP_OPERATORS = ['SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE'];
 const SECCOMP_ARCHS = [
   'SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32', 'SCMP_ARCH_MIPSEL',
@@ -37,7 +39,7 @@ export function featuresDocument(hooks: string[]): Record<string, unknown> {
       namespaces: NAMESPACES,
       capabilities: caps,
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
-      seccomp: { enabled: true, actions: SECCOMP_ACTIONS, operators: SECCOMP_OPERATORS, archs: SECCOMP_ARCHS },
+      seccomp: { enabled: true, actions: SECCOMP_ACTIONS, operators: SECCOMP_OPERATORS, archs: SECCOMP_ARCHS, knownFlags: SECCOMP_FLAGS, supportedFlags: SECCOMP_FLAGS },
       apparmor: { enabled: false },
       selinux: { enabled: false },
       memoryPolicy: { modes: names('mpol_mode'), flags: names('mpol_flags') },

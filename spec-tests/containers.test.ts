@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describeAsRoot, plancBin } from './helpers/env.js';
 import {
-  hierarchies, leftoverCgroups, makeBundle, mountsMentioning, readFixture, removeCgroups, rmTree, tempDir,
+  hierarchies, leftoverCgroups, makeBundle, mountsMentioning, processesOf, readFixture, removeCgroups, rmTree, tempDir,
   writeConfig, type Config,
 } from './helpers/bundle.js';
 import { normaliseProbe, runContainer, type Runtime } from './helpers/runtimes.js';
@@ -31,21 +31,6 @@ function probeConfig(edit?: (c: Config) => void): Config {
   return c;
 }
 
-/**
- * Processes that belong to a test container: the command line mentions its id (a runtime we
- * started), or it sits in the container's cgroup (its init and children, whatever they exec).
- */
-function processesOf(id: string): number[] {
-  const found: number[] = [];
-  for (const p of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
-    try {
-      if (fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(id)) { found.push(Number(p)); continue; }
-      if (fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(`/${parent}/${id}\n`)) found.push(Number(p));
-    } catch { /* exited meanwhile, or a kernel thread */ }
-  }
-  return found;
-}
 
 /** cgroup.procs of the container's cgroup in the first hierarchy that has it. */
 function cgroupProcsFile(id: string): string | undefined {
@@ -75,7 +60,7 @@ describeAsRoot('runs real containers', 'planc run behaves like runc run', () => 
     const left: string[] = [];
     for (const id of used.splice(0)) {
       left.push(...leftoverCgroups(parent, id).map((d) => `cgroup ${d}`));
-      left.push(...processesOf(id).map((p) => `process ${p} (${id})`));
+      left.push(...processesOf(parent, id).map((p) => `process ${p} (${id})`));
       removeCgroups(parent, id);
     }
     for (const rt of ['planc', 'runc'] as Runtime[]) {
@@ -255,7 +240,7 @@ describeAsRoot('runs real containers', 'planc run behaves like runc run', () => 
     expect(fs.readdirSync(roots.planc)).toEqual([]);
     expect(leftoverCgroups(parent, id)).toEqual([]);
     expect(mountsMentioning(tmp, id)).toEqual([]);
-    expect(processesOf(id)).toEqual([]);
+    expect(processesOf(parent, id)).toEqual([]);
   });
 
   test('a failing step is reported with its op and errno, and leaves nothing', async () => {

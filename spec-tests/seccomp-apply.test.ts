@@ -6,7 +6,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeAsRoot, plancBin, repo } from './helpers/env.js';
-import { leftoverCgroups, makeBundle, mountsMentioning, readFixture, removeCgroups, rmTree, tempDir, writeConfig, type Config } from './helpers/bundle.js';
+import { leftoverCgroups, makeBundle, mountsMentioning, processesOf, readFixture, removeCgroups, rmTree, tempDir, writeConfig, type Config } from './helpers/bundle.js';
 import { runtimeBins, type Runtime } from './helpers/runtimes.js';
 import { exec, type Ran } from './helpers/planc.js';
 
@@ -38,17 +38,6 @@ function minimal(): Config {
   return { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: [...new Set([...SHIM_AFTER_FILTER, ...BUSYBOX_SH])], action: 'SCMP_ACT_ALLOW' }] };
 }
 
-function processesOf(id: string): number[] {
-  const found: number[] = [];
-  for (const p of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
-    try {
-      if (fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(id)) { found.push(Number(p)); continue; }
-      if (fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(`/${parent}/${id}\n`)) found.push(Number(p));
-    } catch { /* gone meanwhile */ }
-  }
-  return found;
-}
 
 /** Runs a runtime command to its end (stdin closed), with the time it took. */
 function run(rt: Runtime, args: string[], timeout = 20_000): Ran & { ms: number } {
@@ -88,7 +77,7 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
     for (const id of used.splice(0)) {
       for (const rt of ['planc', 'runc'] as Runtime[]) run(rt, ['--root', roots[rt], 'delete', '-f', id]);
       left.push(...leftoverCgroups(parent, id).map((d) => `cgroup ${d}`));
-      left.push(...processesOf(id).map((p) => `process ${p} (${id})`));
+      left.push(...processesOf(parent, id).map((p) => `process ${p} (${id})`));
       removeCgroups(parent, id);
     }
     for (const rt of ['planc', 'runc']) for (const e of fs.readdirSync(roots[rt])) { left.push(`${rt} state ${e}`); rmTree(path.join(roots[rt], e)); }

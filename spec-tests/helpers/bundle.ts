@@ -118,3 +118,19 @@ export function shuffleKeys(v: unknown, rand: () => number): unknown {
   }
   return v;
 }
+
+/**
+ * Processes that belong to a test container: the command line mentions its id (a runtime we
+ * started), or it sits in the container's cgroup <parent>/<id> (its init and children).
+ */
+export function processesOf(parent: string, id: string): number[] {
+  const found: number[] = [];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(id)) { found.push(Number(p)); continue; }
+      if (fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(`/${parent}/${id}\n`)) found.push(Number(p));
+    } catch { /* exited meanwhile, or a kernel thread */ }
+  }
+  return found;
+}

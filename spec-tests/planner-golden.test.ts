@@ -18,9 +18,24 @@ function plan(name: string, format: 'text' | 'json') {
   return planc(['--root', stateRoot, 'plan', '-b', bundle, '--format', format, '--host-facts', hostFacts, '--id', 'golden']);
 }
 
+// Two checkouts running this file at once would share that bundle: the first holds a lock dir
+// (with its pid, so a dead holder's lock is taken over) until it is done.
+const lock = '/tmp/planc-golden.lock';
+function acquire(): void {
+  for (let waited = 0; ; waited += 50) {
+    try { fs.mkdirSync(lock); fs.writeFileSync(path.join(lock, 'pid'), String(process.pid)); return; } catch { /* held */ }
+    const holder = Number(fs.readFileSync(path.join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+    let alive = holder > 0;
+    try { if (alive) process.kill(holder, 0); } catch { alive = false; }
+    if (!alive && waited >= 1000) fs.rmSync(lock, { recursive: true, force: true });
+    if (waited > 120_000) throw new Error(`${lock} is held by pid ${holder}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+}
+
 describe('planner golden plans', () => {
-  beforeAll(() => { makeBundle(bundle, readFixture('default')); });
-  afterAll(() => { rmTree(path.dirname(bundle)); });
+  beforeAll(() => { acquire(); makeBundle(bundle, readFixture('default')); }, 150_000);
+  afterAll(() => { rmTree(path.dirname(bundle)); fs.rmSync(lock, { recursive: true, force: true }); });
 
   test('the fixture set covers every behaviour the goldens pin', () => {
     expect(names).toEqual(expect.arrayContaining(['default', 'rlimits', 'caps', 'user', 'joined-ns', 'bind-ro', 'rw-root', 'masked', 'devices', 'resources', 'seccomp']));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describeAsRoot, plancBin } from './helpers/env.js';
 import {
   hierarchies, leftoverCgroups, makeBundle, mountsMentioning, processesOf, readFixture, removeCgroups, rmTree, tempDir,
-  writeConfig, type Config,
+  userNsBundle, writeConfig, type Config,
 } from './helpers/bundle.js';
 import { normaliseProbe, runContainer, type Runtime } from './helpers/runtimes.js';
 import { start } from './helpers/planc.js';
@@ -189,11 +189,7 @@ describeAsRoot('runs real containers', 'planc run behaves like runc run', () => 
 
   test('user namespace from uid/gid mappings, with a host device, /dev/ptmx and a tmpcopyup tmpfs: same as runc', async () => {
     // a rootfs owned by the mapped root, as an engine prepares it
-    const ub = path.join(tmp, 'userns-bundle');
-    fs.mkdirSync(ub, { mode: 0o755 });
-    fs.chmodSync(tmp, 0o711);   // the mapped root must reach the rootfs (mkdtemp makes 0700)
-    execFileSync('cp', ['-a', path.join(bundle, 'rootfs'), path.join(ub, 'rootfs')]);
-    execFileSync('chown', ['-R', '100000:100000', path.join(ub, 'rootfs')]);
+    const ub = userNsBundle(tmp, bundle);
     const script = [
       'id', 'cat /proc/self/uid_map /proc/self/gid_map', 'stat -c "%n %u %g %t,%T" /dev/null /dev/fuse',
       'readlink /dev/ptmx', 'echo x >/dev/null && echo null-writable', 'head -1 /etc/passwd',

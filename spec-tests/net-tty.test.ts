@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describeAsRoot, plancBin, repo } from './helpers/env.js';
 import {
-  leftoverCgroups, makeBundle, readFixture, removeCgroups, rmTree, sleepMs, tempDir, writeConfig, type Config,
+  leftoverCgroups, makeBundle, readFixture, removeCgroups, rmTree, sleepMs, tempDir, userNsBundle, writeConfig, type Config,
 } from './helpers/bundle.js';
 import { runContainer, runtimeBins, type Runtime } from './helpers/runtimes.js';
 import type { Ran } from './helpers/planc.js';
@@ -310,11 +310,7 @@ describeAsRoot('runs real containers and moves host network devices', 'net, tty,
   });
 
   test('cwd that only the container user may enter (user namespace, owner unmapped): entered after the uid change, as under runc', async () => {
-    const ub = path.join(tmp, 'userns-bundle');
-    fs.mkdirSync(ub, { mode: 0o755 });
-    fs.chmodSync(tmp, 0o711);
-    execFileSync('cp', ['-a', path.join(bundle, 'rootfs'), path.join(ub, 'rootfs')]);
-    execFileSync('chown', ['-R', '100000:100000', path.join(ub, 'rootfs')]);
+    const ub = userNsBundle(tmp, bundle);
     // owner unmapped (so the namespace's root has no override on it), group the user's: only it enters
     const dir = path.join(ub, 'rootfs', 'only-user');
     fs.mkdirSync(dir);

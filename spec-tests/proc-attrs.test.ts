@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeAsRoot, plancBin, repo } from './helpers/env.js';
-import { leftoverCgroups, makeBundle, readFixture, removeCgroups, rmTree, tempDir, writeConfig, type Config } from './helpers/bundle.js';
+import { leftoverCgroups, makeBundle, readFixture, removeCgroups, rmTree, tempDir, userNsBundle, writeConfig, type Config } from './helpers/bundle.js';
 import { runContainer, type Runtime } from './helpers/runtimes.js';
 
 const parent = 'planc-test';
@@ -177,11 +177,7 @@ describeAsRoot('runs real containers', 'process attributes as the kernel reports
   });
 
   test('a user namespace: the time namespace is owned by it and the offsets still apply', async () => {
-    const ub = path.join(tmp, 'userns-bundle');
-    fs.mkdirSync(ub, { mode: 0o755 });
-    fs.chmodSync(tmp, 0o711);
-    execFileSync('cp', ['-a', path.join(bundle, 'rootfs'), path.join(ub, 'rootfs')]);
-    execFileSync('chown', ['-R', '100000:100000', path.join(ub, 'rootfs')]);
+    const ub = userNsBundle(tmp, bundle);
     const id = uniqueId('planc');
     writeConfig(ub, config(id, (c) => {
       withAttrs(c);

@@ -134,3 +134,17 @@ export function processesOf(parent: string, id: string): number[] {
   }
   return found;
 }
+
+/**
+ * <tmp>/userns-bundle: a copy of bundle's rootfs owned by the mapped root (host uid/gid 100000),
+ * as an engine prepares one for a user namespace; tmp is opened to 0711 so that root reaches it
+ * (mkdtemp makes 0700). Returns the new bundle dir; its config.json is the caller's to write.
+ */
+export function userNsBundle(tmp: string, bundle: string): string {
+  const ub = path.join(tmp, 'userns-bundle');
+  fs.mkdirSync(ub, { mode: 0o755 });
+  fs.chmodSync(tmp, 0o711);
+  execFileSync('cp', ['-a', path.join(bundle, 'rootfs'), path.join(ub, 'rootfs')]);
+  execFileSync('chown', ['-R', '100000:100000', path.join(ub, 'rootfs')]);
+  return ub;
+}

@@ -13,7 +13,7 @@
 #include "shim.h"
 
 /* a CLOEXEC unix stream socket and the address of `path`, for bind or connect */
-static int unix_socket(struct sockaddr_un *sa, const char *path, struct err *e)
+int unix_socket(struct sockaddr_un *sa, const char *path, struct err *e)
 {
 	memset(sa, 0, sizeof *sa);
 	sa->sun_family = AF_UNIX;
@@ -71,11 +71,11 @@ int do_CONSOLE_CONNECT(struct ctx *c, const struct op *op, struct err *e)
 	return 0;
 }
 
-static int send_fd(int sock, int fd)
+/* one message of `len` bytes carrying `fd` (SCM_RIGHTS): the pty master, the seccomp listener */
+ssize_t send_with_fd(int sock, const void *data, size_t len, int fd)
 {
-	static const char name[] = "/dev/ptmx";
 	char cbuf[CMSG_SPACE(sizeof fd)];
-	struct iovec iov = { (void *)name, sizeof name - 1 };
+	struct iovec iov = { (void *)data, len };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
 	memset(cbuf, 0, sizeof cbuf);
 	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
@@ -83,7 +83,7 @@ static int send_fd(int sock, int fd)
 	h->cmsg_type = SCM_RIGHTS;
 	h->cmsg_len = CMSG_LEN(sizeof fd);
 	memcpy(CMSG_DATA(h), &fd, sizeof fd);
-	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)iov.iov_len ? 0 : -1;
+	return sendmsg(sock, &m, MSG_NOSIGNAL);
 }
 
 /* console_setup: pty from the container's own devpts, master out, peer becomes C's stdio */
@@ -112,7 +112,7 @@ int do_CONSOLE_SETUP(struct ctx *c, const struct op *op, struct err *e)
 		r = fail_errno(e, "%s: window size", ptmx);
 		goto out;
 	}
-	if (send_fd(c->console_fd, master) < 0) {
+	if (send_with_fd(c->console_fd, "/dev/ptmx", 9, master) != 9) {
 		r = fail_errno(e, "%s: send master", ptmx);
 		goto out;
 	}

@@ -43,29 +43,14 @@ int do_SECCOMP_SET_FILTER(struct ctx *c, const struct op *op, struct err *e)
 
 union rights { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr h; };
 
-/* a one-part message; with fd >= 0 it carries that fd (SCM_RIGHTS) */
-static struct msghdr message(struct iovec *iov, union rights *r, int fd)
-{
-	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 1, .msg_control = r->b, .msg_controllen = sizeof r->b };
-	memset(r, 0, sizeof *r);
-	if (fd >= 0) {
-		r->h = (struct cmsghdr){ .cmsg_len = CMSG_LEN(sizeof(int)), .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS };
-		memcpy(CMSG_DATA(&r->h), &fd, sizeof fd);
-	}
-	return m;
-}
-
 /* C: the listener to P on the sync socket; the message holds it, so C's copy goes now */
 int do_SECCOMP_LISTENER_SEND(struct ctx *c, const struct op *op, struct err *e)
 {
 	uint32_t v = 0;
-	union rights r;
-	struct iovec iov = { &v, sizeof v };
-	struct msghdr m = message(&iov, &r, c->listener_fd);
 	(void)op;
 	if (c->listener_fd < 0)
 		return fail(e, EBADF, "%s", "no listener from seccomp_set_filter");
-	ssize_t n = sendmsg(c->sync_fd, &m, MSG_NOSIGNAL);
+	ssize_t n = send_with_fd(c->sync_fd, &v, sizeof v, c->listener_fd);
 	int saved = errno;
 	close(c->listener_fd);
 	c->listener_fd = -1;
@@ -81,7 +66,7 @@ int do_SECCOMP_LISTENER_FORWARD(struct ctx *c, const struct op *op, struct err *
 	int fd = -1, sk = -1, r;
 	union rights rb;
 	struct iovec iov = { &v, sizeof v };
-	struct msghdr m = message(&iov, &rb, -1);
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = rb.b, .msg_controllen = sizeof rb.b };
 	ssize_t n;
 	do
 		n = recvmsg(c->sync_fd, &m, MSG_CMSG_CLOEXEC);
@@ -100,24 +85,24 @@ int do_SECCOMP_LISTENER_FORWARD(struct ctx *c, const struct op *op, struct err *
 	for (uint32_t i = 0; i < op->a[1].n; i++)
 		len += strlen(op->a[1].sv[i]) + 12;
 	char *state = malloc(len);
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (!state || strlen(path) >= sizeof a.sun_path) {
-		r = fail(e, state ? ENAMETOOLONG : ENOMEM, "%s", path);
+	struct sockaddr_un a;
+	if (!state) {
+		r = fail(e, ENOMEM, "%s", path);
 		goto out;
 	}
 	char pid[16];
 	snprintf(pid, sizeof pid, "%d", (int)c->child);
 	for (uint32_t i = 0; i < op->a[1].n; i++)   /* part, pid, part, …, part */
 		o += (size_t)snprintf(state + o, len - o, "%s%s", i ? pid : "", op->a[1].sv[i]);
-	memcpy(a.sun_path, path, strlen(path) + 1);
-	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sk < 0 || connect(sk, (struct sockaddr *)&a, sizeof a) < 0) {
+	if ((sk = unix_socket(&a, path, e)) < 0) {
+		r = sk;
+		goto out;
+	}
+	if (connect(sk, (struct sockaddr *)&a, sizeof a) < 0) {
 		r = fail_errno(e, "%s: connect", path);
 		goto out;
 	}
-	iov = (struct iovec){ state, o };
-	m = message(&iov, &rb, fd);
-	n = sendmsg(sk, &m, MSG_NOSIGNAL);
+	n = send_with_fd(sk, state, o, fd);
 	r = n == (ssize_t)o ? 0 : n < 0 ? fail_errno(e, "%s: sendmsg", path) : fail(e, EIO, "%s: short sendmsg", path);
 out:
 	free(state);

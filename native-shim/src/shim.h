@@ -160,6 +160,11 @@ void run_signals(sigset_t *set);
 int run_wait(struct ctx *c, const struct plan *p);
 int apply_teardown(struct ctx *c, const struct plan *p, int report);
 
+/* ops_console.c: unix sockets, shared with the seccomp listener's hand-over */
+struct sockaddr_un;
+int unix_socket(struct sockaddr_un *sa, const char *path, struct err *e);
+ssize_t send_with_fd(int sock, const void *data, size_t len, int fd);
+
 /* ops_root.c: the in-root resolver, shared with the ops that need it */
 int resolve_in_root(struct ctx *c, const char *path, int flags, struct err *e);
 int proc_verify(struct err *e);

@@ -6,7 +6,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeAsRoot, plancBin, repo } from './helpers/env.js';
-import { leftoverCgroups, makeBundle, mountsMentioning, processesOf, readFixture, removeCgroups, rmTree, tempDir, writeConfig, type Config } from './helpers/bundle.js';
+import { leftoverCgroups, makeBundle, mountsMentioning, processesOf, readFixture, removeCgroups, rmTree, sleepMs, tempDir, writeConfig, type Config } from './helpers/bundle.js';
 import { runtimeBins, type Runtime } from './helpers/runtimes.js';
 import { exec, type Ran } from './helpers/planc.js';
 
@@ -239,6 +239,16 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
     });
   }
 
+  /** What an agent received: its file appears once the agent has it, which may be a moment after
+   * the runtime returns (the runtime sends and goes on; the agent writes on its own time). */
+  function received(file: string): Config {
+    for (let waited = 0; !fs.existsSync(file); waited += 20) {
+      if (waited > 10_000) throw new Error(`${file}: the agent received nothing`);
+      sleepMs(20);
+    }
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  }
+
   const NOTIFY = (sock: string) => ({
     defaultAction: 'SCMP_ACT_ALLOW', listenerPath: sock, listenerMetadata: 'meta "1"',
     syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }],
@@ -259,7 +269,7 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
           p.stdout.on('data', (d) => (stdout += d)); p.stderr.on('data', (d) => (stderr += d));
           p.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
         });
-        seen[rt] = { out, state: JSON.parse(fs.readFileSync(stateFile, 'utf8')) };
+        seen[rt] = { out, state: received(stateFile) };
       }
       // the agent said mkdir succeeded without making the directory
       expect(seen.runc.out.stdout).toMatch(/^mkdir=0\nls: \/tmp\/made: No such file or directory\n$/);
@@ -283,12 +293,12 @@ describeAsRoot('runs real containers', 'seccomp at apply time: order, no hang, n
       await agent(sock, path.join(tmp, `init-${rt}.json`));
       const id = configure(rt, NOTIFY(sock), false, ['sleep', '30']);
       expect(runDetached(rt, roots[rt], bundle, id)).toBe(0);
-      const init = JSON.parse(fs.readFileSync(path.join(tmp, `init-${rt}.json`), 'utf8'));
+      const init = received(path.join(tmp, `init-${rt}.json`));
       const stateFile = path.join(tmp, `exec-${rt}.json`);
       await agent(sock, stateFile);
       const r = run(rt, ['--root', roots[rt], 'exec', id, ...MKDIR]);
       expect(r.stdout).toMatch(/^mkdir=0\n/);
-      const s = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+      const s = received(stateFile);
       expect(s.state.pid).toBe(init.pid);
       expect(s.pid).not.toBe(init.pid);
       s.pid = s.state.pid = 0;

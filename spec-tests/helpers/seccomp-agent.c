@@ -40,9 +40,14 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "no fd\n"), 1;
 	int fd;
 	memcpy(&fd, CMSG_DATA(h), sizeof fd);
-	FILE *out = fopen(argv[2], "w");
+	/* written whole, then renamed: the test reads it as soon as it exists, while this agent
+	 * may still be answering, so it must never see half a file */
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.part", argv[2]);
+	FILE *out = fopen(tmp, "w");
 	fwrite(state, 1, (size_t)n, out);
 	fclose(out);
+	rename(tmp, argv[2]);
 	struct seccomp_notif_sizes sz;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		return perror("sizes"), 1;

@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['spec-tests/**/*.test.ts', 'orchestrator/test/**/*.test.ts'],
+    globalSetup: ['spec-tests/helpers/cgroup-parent.ts'],
     pool: 'forks',
     // two cores: more workers only queue real containers behind each other
     maxWorkers: 2,

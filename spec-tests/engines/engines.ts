@@ -166,10 +166,8 @@ export function removeCgroupTree(rel: string): void {
       }
     }
   };
-  for (const h of hierarchies()) {
-    rm(path.join(h, rel));
-    try { fs.rmdirSync(path.join(h, cgroupTop)); } catch { /* still used by another test */ }
-  }
+  // the shared parent stays until every test file is done (helpers/cgroup-parent.ts)
+  for (const h of hierarchies()) rm(path.join(h, rel));
 }
 
 /** Mount points at or below prefix in this mount namespace, deepest first. */

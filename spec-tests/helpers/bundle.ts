@@ -57,7 +57,8 @@ export function leftoverCgroups(parent: string, unique: string): string[] {
 
 /**
  * Removes <h>/<parent>/<unique> in every hierarchy, killing only the pids found inside it
- * (they belong to the container this test started), then the parent when it is empty.
+ * (they belong to the container this test started). The shared parent stays until every test
+ * file is done (helpers/cgroup-parent.ts).
  */
 export function removeCgroups(parent: string, unique: string): void {
   for (const h of hierarchies()) {
@@ -71,7 +72,6 @@ export function removeCgroups(parent: string, unique: string): void {
         try { fs.rmdirSync(dir); break; } catch { sleepMs(20); }
       }
     }
-    try { fs.rmdirSync(path.join(h, parent)); } catch { /* not empty: another test still uses it */ }
   }
 }
 

@@ -118,17 +118,24 @@ describe.skipIf(!ready)(`planc against runc 1.1.5${ready ? '' : ` (skipped: ${wh
     expect(quiet.planc).toEqual(quiet.runc);
   });
 
-  it('pause and resume show in state and in the freezer cgroup', () => {
-    const b = bundle('planc', 'frz', ['sleep', '60']);
+  it('pause returns once every task is frozen, resume once thawed (v1 freezer.state, v2 cgroup.events)', () => {
+    // four busy loops: the freezer has tasks to catch in flight, and pause must wait for them
+    const b = bundle('planc', 'frz', ['sh', '-c', 'for i in 1 2 3 4; do (while :; do :; done) & done; wait']);
     expect(call('planc', ['run', '-d', '-b', b, 'frz']).status).toBe(0);
     const freezer = `/sys/fs/cgroup/freezer/planc-test/${tag}-planc-frz/freezer.state`;
-    const v2 = `/sys/fs/cgroup/planc-test/${tag}-planc-frz/cgroup.freeze`;
-    const frozen = (): string => (existsSync(freezer) ? readFileSync(freezer, 'utf8').trim() : readFileSync(v2, 'utf8').trim() === '1' ? 'FROZEN' : 'THAWED');
+    const events = `/sys/fs/cgroup/planc-test/${tag}-planc-frz/cgroup.events`;
+    const frozen = (): string => (existsSync(freezer) ? readFileSync(freezer, 'utf8').trim()
+      : /^frozen 1$/m.test(readFileSync(events, 'utf8')) ? 'FROZEN' : 'THAWED');
+    for (let i = 0; i < 3; i++) {
+      expect(call('planc', ['pause', 'frz']).status).toBe(0);
+      expect([statusOf('planc', 'frz'), frozen()]).toEqual(['paused', 'FROZEN']);
+      expect(call('planc', ['resume', 'frz']).status).toBe(0);
+      expect([statusOf('planc', 'frz'), frozen()]).toEqual(['running', 'THAWED']);
+    }
     expect(call('planc', ['pause', 'frz']).status).toBe(0);
-    expect([statusOf('planc', 'frz'), frozen()]).toEqual(['paused', 'FROZEN']);
-    expect(call('planc', ['resume', 'frz']).status).toBe(0);
-    expect([statusOf('planc', 'frz'), frozen()]).toEqual(['running', 'THAWED']);
+    // delete -f of a frozen container thaws, kills and removes it
     expect(call('planc', ['delete', '-f', 'frz']).status).toBe(0);
+    expect(cgroupDirs().filter((d) => d.endsWith('-planc-frz'))).toEqual([]);
   });
 
   it('update writes the limits and keeps them in state; events --stats reports them like runc', () => {

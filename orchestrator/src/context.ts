@@ -76,6 +76,10 @@ export function buildContext(input: ContextInput): Uint8Array {
       proc_kcore: h.proc_kcore,
       clone_into_cgroup: h.clone_into_cgroup ?? false,
       ...(h.blkio_weight_file ? { blkio_weight_file: h.blkio_weight_file } : {}),
+      ...(h.io_weight_file ? { io_weight_file: h.io_weight_file } : {}),
+      ...(h.io_bfq_device_weight ? { io_bfq_device_weight: true } : {}),
+      ...(h.hugetlb_rsvd ? { hugetlb_rsvd: true } : {}),
+      ...(h.hugepage_sizes ? { hugepage_sizes: h.hugepage_sizes } : {}),
     },
     ...(input.container ? { container: { pid: input.container.pid, config: input.container.config } } : {}),
   };

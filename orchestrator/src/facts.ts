@@ -13,6 +13,14 @@ export interface HostFacts {
   clone_into_cgroup: boolean;
   /** the v1 blkio weight file: runc writes blkio.bfq.weight where there is no blkio.weight (BFQ) */
   blkio_weight_file?: string;
+  /** pure v2: runc writes io.bfq.weight where BFQ offers it, else io.weight */
+  io_weight_file?: string;
+  /** pure v2: io.bfq.weight takes per-device "major:minor weight" lines (Linux >= 5.4 BFQ) */
+  io_bfq_device_weight?: boolean;
+  /** the hugetlb.<size>.rsvd.* files exist (Linux >= 5.7) */
+  hugetlb_rsvd?: boolean;
+  /** the huge page sizes the kernel has, named as hugetlb files name them ("2MB", "1GB") */
+  hugepage_sizes?: string[];
 }
 
 // The kernel's cgroup v1 controller names; any other super option (rw, xattr, name=…) is not one.
@@ -71,6 +79,26 @@ export function underSeccomp(status: string): boolean {
   return m !== null && m[1] !== '0';
 }
 
+/** "hugepages-2048kB" → "2MB", as the kernel names hugetlb cgroup files */
+export function hugepageName(dir: string): string | null {
+  const m = /^hugepages-(\d+)kB$/.exec(dir);
+  if (!m) return null;
+  let n = Number(m[1]);
+  let unit = 1; // KB
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  while (n >= 1024 && n % 1024 === 0 && unit < units.length - 1) { n /= 1024; unit++; }
+  return `${n}${units[unit]}`;
+}
+
+/** A non-root cgroup2 directory to learn which io files a container's cgroup would have: this
+ * process's own cgroup, else the first child of the root that has io files. */
+function ioProbeDir(unified: string): string | null {
+  const own = /^0::(\/.+)$/m.exec(readTrim('/proc/self/cgroup') ?? '')?.[1];
+  const candidates = own ? [join(unified, own)] : [];
+  try { for (const n of sys().readdir(unified)) candidates.push(join(unified, n)); } catch { /* unreadable */ }
+  return candidates.find((d) => sys().exists(join(d, 'io.weight')) || sys().exists(join(d, 'io.bfq.weight'))) ?? null;
+}
+
 function readTrim(path: string): string | null {
   try { return sys().readText(path).trim(); } catch { return null; }
 }
@@ -99,8 +127,24 @@ export function gatherHostFacts(): HostFacts {
   // runc looks in the container's cgroup; below the root a hierarchy has the root's scheduler files
   const blkio = v1.find((h) => h.controllers.includes('blkio'));
   if (blkio) facts.blkio_weight_file = sys().exists(join(blkio.mount, 'blkio.weight')) ? 'blkio.weight' : 'blkio.bfq.weight';
+  const release = readTrim('/proc/sys/kernel/osrelease') ?? '';
+  const sizes: string[] = [];
+  try { for (const d of sys().readdir('/sys/kernel/mm/hugepages')) { const n = hugepageName(d); if (n) sizes.push(n); } } catch { /* no huge pages */ }
+  if (sizes.length) {
+    facts.hugepage_sizes = sizes;
+    facts.hugetlb_rsvd = kernelAtLeast(release, 5, 7);
+  }
+  if (v1.length === 0 && unified !== null && facts.cgroup.unified_controllers.includes('io')) {
+    const dir = ioProbeDir(unified);
+    const bfq = dir === null ? null : readTrim(join(dir, 'io.bfq.weight'));
+    if (bfq !== null) {
+      facts.io_weight_file = 'io.bfq.weight';
+      // older BFQ shows only the default weight, a number; newer "default 100" and device lines
+      facts.io_bfq_device_weight = !/^\d+$/.test(bfq);
+    }
+  }
   facts.proc_kcore = sys().exists('/proc/kcore');
-  facts.clone_into_cgroup = kernelAtLeast(readTrim('/proc/sys/kernel/osrelease') ?? '', 5, 7)
+  facts.clone_into_cgroup = kernelAtLeast(release, 5, 7)
     && !underSeccomp(readTrim('/proc/self/status') ?? 'Seccomp: 1');
   return facts;
 }

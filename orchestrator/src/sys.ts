@@ -38,6 +38,8 @@ export interface Sys {
   realpath(path: string): string;
   /** removes `path` and, for a directory, everything below it; symlinks are removed, never followed; a missing path is fine */
   rmTree(path: string): void;
+  /** the names in a directory, sorted */
+  readdir(path: string): string[];
   isatty(fd: number): boolean;
 }
 
@@ -64,6 +66,7 @@ function nodeSys(): Sys {
     readlink: (p) => fs.readlinkSync(p, 'utf8'),
     realpath: (p) => fs.realpathSync(p),
     rmTree: (p) => fs.rmSync(p, { recursive: true, force: true }),
+    readdir: (p) => fs.readdirSync(p).sort(),
     // without node:tty, which costs Bun 7-11 ms to load: a character device with a terminal's major
     // number (devices.txt: 4 virtual consoles and serial ports, 5 tty/console/ptmx, 136-143 Unix98 ptys)
     isatty: (fd) => {

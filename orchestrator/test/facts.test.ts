@@ -1,7 +1,7 @@
 // Pins host-facts parsing against mountinfo samples: v1 hierarchies, named ones, cgroup2, escapes, duplicates.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { gatherHostFacts, kernelAtLeast, parseMountinfo, underSeccomp } from '../src/facts.js';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { gatherHostFacts, hugepageName, kernelAtLeast, parseMountinfo, underSeccomp } from '../src/facts.js';
 
 const SAMPLE = [
   '24 30 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw',
@@ -42,11 +42,19 @@ describe('gatherHostFacts', () => {
   it('returns the full record shape on this host', () => {
     const f = gatherHostFacts();
     const blkio = f.cgroup.v1.find((h) => h.controllers.includes('blkio'));
-    expect(Object.keys(f)).toEqual(['cgroup', 'cpuset', 'proc_kcore', 'clone_into_cgroup', ...(blkio ? ['blkio_weight_file'] : [])]);
+    const huge = existsSync('/sys/kernel/mm/hugepages') && readdirSync('/sys/kernel/mm/hugepages').length > 0;
+    expect(Object.keys(f)).toEqual(['cgroup', 'cpuset', 'proc_kcore', 'clone_into_cgroup', ...(blkio ? ['blkio_weight_file'] : []),
+      ...(huge ? ['hugepage_sizes', 'hugetlb_rsvd'] : [])]);
+    if (huge) expect(f.hugepage_sizes).toEqual(readdirSync('/sys/kernel/mm/hugepages').sort().map(hugepageName));
     // runc's choice: blkio.weight when the hierarchy has it, else BFQ's file
     if (blkio) expect(f.blkio_weight_file).toBe(existsSync(`${blkio.mount}/blkio.weight`) ? 'blkio.weight' : 'blkio.bfq.weight');
     expect(Object.keys(f.cgroup)).toEqual(['v1', 'unified', 'unified_controllers']);
     expect(typeof f.cpuset.cpus).toBe('string');
+  });
+
+  it('names huge page sizes as the hugetlb cgroup files do', () => {
+    expect(['hugepages-2048kB', 'hugepages-1048576kB', 'hugepages-64kB', 'hugepages-16384kB', 'hugepages-3kB', 'nr_hugepages'].map(hugepageName))
+      .toEqual(['2MB', '1GB', '64KB', '16MB', '3KB', null]);
   });
 
   it('says clone3 can clone into a cgroup on Linux 5.7 and later only', () => {

@@ -161,6 +161,16 @@ void context_read(planner *p, const jv *root) {
             err_at(p, json_get(host, "blkio_weight_file"), R_CONTEXT, "\"blkio_weight_file\" must be blkio.weight or blkio.bfq.weight");
         else c->blkio_weight_file = bw;
     }
+    c->io_weight_file = "io.weight";
+    if (get_str(p, host, "io_weight_file", &bw) && *bw) {
+        if (strcmp(bw, "io.weight") && strcmp(bw, "io.bfq.weight"))
+            err_at(p, json_get(host, "io_weight_file"), R_CONTEXT, "\"io_weight_file\" must be io.weight or io.bfq.weight");
+        else c->io_weight_file = bw;
+    }
+    get_bool(p, host, "io_bfq_device_weight", &c->io_bfq_device_weight);
+    get_bool(p, host, "hugetlb_rsvd", &c->hugetlb_rsvd);
+    const jv *hs = get_arr(p, host, "hugepage_sizes");
+    if (hs) read_strvec(p, hs, &c->hugepage_sizes);
     /* ORDER: the container's config after the host facts: reading it checks resources against them */
     if (c->container_config) spec_read_container(p, c->container_config, c->act == ACT_EXEC);
 }

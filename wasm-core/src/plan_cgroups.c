@@ -85,6 +85,39 @@ static void plan_cpu_v1(planner *p, const char *dir) {
     if (s->has_quota) op_write_file(p, s->why_quota, in_dir(p, dir, "cpu.cfs_quota_us"), i64s(p, s->quota));
 }
 
+static const char *dev_line(planner *p, const blkdev_spec *d, uint64_t v) {
+    return arena_printf(&p->a, "%lld:%lld %llu", (long long)d->major, (long long)d->minor, (unsigned long long)v);
+}
+
+/* blkio as runc's v1 manager writes it; update takes only the weight (runc update's flags) */
+static void plan_blkio_v1(planner *p, const char *dir, bool update) {
+    const spec *s = &p->s;
+    /* runc writes blkio.bfq.weight where there is no blkio.weight (BFQ): a host fact */
+    const char *wfile = p->ctx.blkio_weight_file;
+    if (s->has_blkio_weight) op_write_file(p, s->why_blkio_weight, in_dir(p, dir, wfile), u64s(p, s->blkio_weight));
+    if (update) return;
+    if (s->has_blkio_leaf_weight) op_write_file(p, s->why_blkio_leaf_weight, in_dir(p, dir, "blkio.leaf_weight"), u64s(p, s->blkio_leaf_weight));
+    const char *wdev = arena_printf(&p->a, "%s_device", wfile);
+    for (uint32_t i = 0; i < s->nblkdev[BLK_WEIGHT]; i++) {
+        const blkdev_spec *d = &s->blkdev[BLK_WEIGHT][i];
+        if (d->why) op_write_file(p, d->why, in_dir(p, dir, wdev), dev_line(p, d, d->value));
+        if (d->why_leaf) op_write_file(p, d->why_leaf, in_dir(p, dir, "blkio.leaf_weight_device"), dev_line(p, d, d->leaf));
+    }
+    static const char *const files[BLK__COUNT] = { NULL, "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+        "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
+    for (int k = BLK_READ_BPS; k < BLK__COUNT; k++)
+        for (uint32_t i = 0; i < s->nblkdev[k]; i++)
+            op_write_file(p, s->blkdev[k][i].why, in_dir(p, dir, files[k]), dev_line(p, &s->blkdev[k][i], s->blkdev[k][i].value));
+}
+
+/* hugetlb.<size>.limit_in_bytes (v1) or .max (v2), and the reservation limit beside it where
+ * the kernel has one (runc writes both and skips rsvd when its file is missing) */
+static void plan_hugetlb(planner *p, const char *dir, const hugetlb_spec *h, const char *suffix) {
+    const char *v = u64s(p, h->limit);
+    op_write_file(p, h->why, in_dir(p, dir, arena_printf(&p->a, "hugetlb.%s%s", h->pagesize, suffix)), v);
+    if (p->ctx.hugetlb_rsvd) op_write_file(p, h->why, in_dir(p, dir, arena_printf(&p->a, "hugetlb.%s.rsvd%s", h->pagesize, suffix)), v);
+}
+
 /* The limit writes of one v1 hierarchy, shared by create and update (update leaves the
  * device rules alone: runc update does not take them). */
 static void plan_limits_v1(planner *p, const cg_hier *h, const char *dir, bool update) {
@@ -96,9 +129,9 @@ static void plan_limits_v1(planner *p, const cg_hier *h, const char *dir, bool u
     if (has_ctl(h, "cpu")) plan_cpu_v1(p, dir);
     if (has_ctl(h, "pids") && s->has_pids)
         op_write_file(p, s->why_pids, in_dir(p, dir, "pids.max"), s->pids < 0 ? "max" : i64s(p, s->pids));
-    /* runc writes blkio.bfq.weight where there is no blkio.weight (BFQ): a host fact */
-    if (has_ctl(h, "blkio") && s->has_blkio_weight)
-        op_write_file(p, s->why_blkio_weight, in_dir(p, dir, p->ctx.blkio_weight_file), u64s(p, s->blkio_weight));
+    if (has_ctl(h, "blkio")) plan_blkio_v1(p, dir, update);
+    if (has_ctl(h, "hugetlb") && !update)
+        for (uint32_t i = 0; i < s->nhugetlb; i++) plan_hugetlb(p, dir, &s->hugetlb[i], ".limit_in_bytes");
 }
 
 static void plan_v1(planner *p) {
@@ -132,22 +165,22 @@ static bool unified_has(planner *p, const char *ctl) {
 
 static void plan_limits_v2(planner *p, const char *dir, bool update);
 
-/* Pure cgroup v2: controllers must be enabled in every ancestor's subtree_control before the
- * leaf has their files. Device rules need an eBPF program there, which no op expresses yet. */
-static void plan_v2(planner *p) {
-    const spec *s = &p->s;
-    const char *path = cg_path(p), *why = cg_why(p), *root = p->ctx.unified;
+/* Pure cgroup v2: every controller the host offers is enabled in each ancestor's
+ * subtree_control (runc's CreateCgroupPath), so the leaf has all their files. */
+static const char *enable_all(planner *p) {
     buf en; buf_init(&en, &p->a);
-    static const char *const wanted[] = { "cpuset", "cpu", "memory", "pids", "io" };
-    for (size_t i = 0; i < 5; i++) {
-        if (!unified_has(p, wanted[i])) continue;
-        /* io only when a weight asks for it, so plans without one stay as they were */
-        if (!strcmp(wanted[i], "io") && !s->has_blkio_weight) continue;
+    for (uint32_t i = 0; i < p->ctx.unified_controllers.n; i++) {
+        const char *c = p->ctx.unified_controllers.v[i];
         if (en.len) buf_put(&en, " ", 1);
         buf_put(&en, "+", 1);
-        buf_put(&en, wanted[i], strlen(wanted[i]));
+        buf_put(&en, c, strlen(c));
     }
-    const char *enable = buf_cstr(&en);
+    return buf_cstr(&en);
+}
+
+static void plan_v2(planner *p) {
+    const char *path = cg_path(p), *why = cg_why(p), *root = p->ctx.unified;
+    const char *enable = enable_all(p);
     const char *parent = root;
     for (const char *q = path + 1;; q++) {
         if (*q == '/' || !*q) {
@@ -161,21 +194,48 @@ static void plan_v2(planner *p) {
     plan_limits_v2(p, parent, false);
 }
 
+static void plan_memory_v2(planner *p, const char *dir) {
+    const spec *s = &p->s;
+    /* ORDER: swap.max, memory.max, memory.low (runc's setMemory). v1's memsw is memory+swap,
+     * v2's swap.max is swap alone; an unlimited memory with no swap given lifts swap too */
+    const char *swap = NULL;
+    if (s->has_mem_swap) swap = s->mem_swap < 0 ? "max" : i64s(p, s->mem_swap - s->mem_limit);
+    else if (s->has_mem_limit && s->mem_limit < 0) swap = "max";
+    if (swap) op_write_file(p, s->has_mem_swap ? s->why_mem_swap : s->why_mem_limit, in_dir(p, dir, "memory.swap.max"), swap);
+    if (s->has_mem_limit) op_write_file(p, s->why_mem_limit, in_dir(p, dir, "memory.max"), s->mem_limit < 0 ? "max" : i64s(p, s->mem_limit));
+    if (s->has_mem_res) op_write_file(p, s->why_mem_res, in_dir(p, dir, "memory.low"), i64s(p, s->mem_res));
+}
+
+static void plan_io_v2(planner *p, const char *dir, bool update) {
+    const spec *s = &p->s;
+    const char *wfile = p->ctx.io_weight_file;
+    /* BFQ takes the weight as it is; io.weight takes runc's blkio → io conversion */
+    if (s->has_blkio_weight)
+        op_write_file(p, s->why_blkio_weight, in_dir(p, dir, wfile),
+                      u64s(p, strcmp(wfile, "io.weight") ? s->blkio_weight : 1 + ((s->blkio_weight - 10) * 9999) / 990));
+    if (update) return;
+    /* per-device weights exist only as BFQ's "major:minor weight" lines; runc skips them otherwise */
+    for (uint32_t i = 0; p->ctx.io_bfq_device_weight && i < s->nblkdev[BLK_WEIGHT]; i++) {
+        const blkdev_spec *d = &s->blkdev[BLK_WEIGHT][i];
+        if (d->why) op_write_file(p, d->why, in_dir(p, dir, "io.bfq.weight"), dev_line(p, d, d->value));
+    }
+    static const char *const keys[BLK__COUNT] = { NULL, "rbps", "wbps", "riops", "wiops" };
+    for (int k = BLK_READ_BPS; k < BLK__COUNT; k++)
+        for (uint32_t i = 0; i < s->nblkdev[k]; i++) {
+            const blkdev_spec *d = &s->blkdev[k][i];
+            op_write_file(p, d->why, in_dir(p, dir, "io.max"), arena_printf(&p->a, "%lld:%lld %s=%llu",
+                          (long long)d->major, (long long)d->minor, keys[k], (unsigned long long)d->value));
+        }
+}
+
+/* The v2 limit writes in runc's order (fs2 Set: pids, memory, io, cpu, cpuset, hugetlb, then
+ * the unified map), each only where the host offers the controller. */
 static void plan_limits_v2(planner *p, const char *dir, bool update) {
     const spec *s = &p->s;
-    if (s->cpus && unified_has(p, "cpuset")) op_write_file(p, s->why_cpus, in_dir(p, dir, "cpuset.cpus"), s->cpus);
-    if (s->mems && unified_has(p, "cpuset")) op_write_file(p, s->why_mems, in_dir(p, dir, "cpuset.mems"), s->mems);
-    if (unified_has(p, "memory")) {
-        if (s->has_mem_res) op_write_file(p, s->why_mem_res, in_dir(p, dir, "memory.low"), i64s(p, s->mem_res));
-        if (s->has_mem_limit) op_write_file(p, s->why_mem_limit, in_dir(p, dir, "memory.max"), s->mem_limit < 0 ? "max" : i64s(p, s->mem_limit));
-        /* v1's memsw is memory+swap; v2's swap.max is swap alone */
-        if (s->has_mem_swap) {
-            const char *v = "max";
-            if (s->mem_swap >= 0 && s->has_mem_limit && s->mem_limit >= 0) v = i64s(p, s->mem_swap - s->mem_limit);
-            else if (s->mem_swap >= 0 && !s->has_mem_limit) v = i64s(p, s->mem_swap);
-            op_write_file(p, s->why_mem_swap, in_dir(p, dir, "memory.swap.max"), v);
-        }
-    }
+    if (unified_has(p, "pids") && s->has_pids)
+        op_write_file(p, s->why_pids, in_dir(p, dir, "pids.max"), s->pids < 0 ? "max" : i64s(p, s->pids));
+    if (unified_has(p, "memory")) plan_memory_v2(p, dir);
+    if (unified_has(p, "io")) plan_io_v2(p, dir, update);
     if (unified_has(p, "cpu")) {
         if (s->has_shares)   /* runc's shares → weight conversion */
             op_write_file(p, s->why_shares, in_dir(p, dir, "cpu.weight"), u64s(p, 1 + ((s->shares - 2) * 9999) / 262142));
@@ -189,11 +249,21 @@ static void plan_limits_v2(planner *p, const char *dir, bool update) {
             op_write_file(p, why2, in_dir(p, dir, "cpu.max"), v);
         }
     }
-    if (unified_has(p, "pids") && s->has_pids)
-        op_write_file(p, s->why_pids, in_dir(p, dir, "pids.max"), s->pids < 0 ? "max" : i64s(p, s->pids));
-    /* runc's blkio → io.weight conversion (it prefers io.bfq.weight when present; a plan cannot look) */
-    if (unified_has(p, "io") && s->has_blkio_weight)
-        op_write_file(p, s->why_blkio_weight, in_dir(p, dir, "io.weight"), u64s(p, 1 + ((s->blkio_weight - 10) * 9999) / 990));
+    if (s->cpus && unified_has(p, "cpuset")) op_write_file(p, s->why_cpus, in_dir(p, dir, "cpuset.cpus"), s->cpus);
+    if (s->mems && unified_has(p, "cpuset")) op_write_file(p, s->why_mems, in_dir(p, dir, "cpuset.mems"), s->mems);
+    if (unified_has(p, "hugetlb") && !update)
+        for (uint32_t i = 0; i < s->nhugetlb; i++) plan_hugetlb(p, dir, &s->hugetlb[i], ".max");
+    /* ORDER: last, so a unified key overrides what the fields above wrote (runc's setUnified);
+     * each line of a value is its own write (runc's WriteFileByLine) */
+    for (uint32_t i = 0; i < s->nunified; i++) {
+        for (const char *v = s->unified_vals[i];;) {
+            const char *nl = strchr(v, '\n');
+            size_t n = nl ? (size_t)(nl - v + 1) : strlen(v);
+            if (n || !nl) op_write_file(p, s->unified_why[i], in_dir(p, dir, s->unified_keys[i]), arena_strndup(&p->a, v, n));
+            if (!nl || !nl[1]) break;
+            v = nl + 1;
+        }
+    }
 }
 
 /* Hybrid hosts (v1 controllers plus a cgroup2 mount): runc 1.1 also creates and joins the
@@ -221,19 +291,7 @@ void plan_cgroups_update(planner *p) {
     const char *path = cg_path(p);
     for (size_t i = 0; i < c->nv1; i++)
         plan_limits_v1(p, &c->v1[i], arena_printf(&p->a, "%s%s", c->v1[i].mount, path), true);
-    if (!v2_only(p)) return;
-    /* ORDER: create enables io only when it had a weight; enable it in every ancestor
-     * (idempotent) before the leaf's io.weight exists */
-    if (p->s.has_blkio_weight && unified_has(p, "io")) {
-        const char *parent = c->unified;
-        for (const char *q = path + 1; *q; q++) {
-            if (*q != '/') continue;
-            op_write_file(p, "default:cgroup2-subtree-control", in_dir(p, parent, "cgroup.subtree_control"), "+io");
-            parent = arena_printf(&p->a, "%s%s", c->unified, arena_strndup(&p->a, path, (size_t)(q - path)));
-        }
-        op_write_file(p, "default:cgroup2-subtree-control", in_dir(p, parent, "cgroup.subtree_control"), "+io");
-    }
-    plan_limits_v2(p, arena_printf(&p->a, "%s%s", c->unified, path), true);
+    if (v2_only(p)) plan_limits_v2(p, arena_printf(&p->a, "%s%s", c->unified, path), true);
 }
 
 /* pause/resume: the freezer of v1, or cgroup.freeze of v2. The kernel may take a moment to

@@ -65,6 +65,10 @@ typedef struct {
     bool proc_kcore;
     bool clone_into_cgroup;             /* clone3(CLONE_INTO_CGROUP) works (Linux >= 5.7) */
     const char *blkio_weight_file;      /* v1: "blkio.weight" (default) or "blkio.bfq.weight" */
+    const char *io_weight_file;         /* v2: "io.weight" (default) or "io.bfq.weight" (BFQ) */
+    bool io_bfq_device_weight;          /* v2: io.bfq.weight takes "major:minor weight" lines */
+    bool hugetlb_rsvd;                  /* hugetlb.<size>.rsvd.* files exist (Linux >= 5.7) */
+    strvec hugepage_sizes;              /* the page sizes the host has ("2MB"); empty: unknown */
 } context;
 
 /* ---- validated spec ---- */
@@ -86,6 +90,12 @@ typedef struct {
     bool allow; char type; int64_t major, minor;  /* -1: wildcard */
     const char *access, *why;
 } devrule_spec;
+
+/* blockIO device lists, in the order runc writes them */
+enum { BLK_WEIGHT, BLK_READ_BPS, BLK_WRITE_BPS, BLK_READ_IOPS, BLK_WRITE_IOPS, BLK__COUNT };
+/* value: the weight (0: none) or the rate; leaf: weightDevice's leafWeight (0: none) */
+typedef struct { int64_t major, minor; uint64_t value, leaf; const char *why, *why_leaf; } blkdev_spec;
+typedef struct { const char *pagesize; uint64_t limit; const char *why; } hugetlb_spec;
 
 /* one entry of linux.netDevices: the host's device and its name in the container */
 typedef struct { const char *host, *name, *why; } netdev_spec;
@@ -167,6 +177,11 @@ typedef struct {
     const char *why_mem_limit, *why_mem_res, *why_mem_swap, *why_pids, *why_shares, *why_quota,
                *why_period, *why_cpus, *why_mems;
     bool has_blkio_weight; uint64_t blkio_weight; const char *why_blkio_weight;
+    bool has_blkio_leaf_weight; uint64_t blkio_leaf_weight; const char *why_blkio_leaf_weight;
+    /* blockIO per-device entries: weightDevice (weight, leafWeight) and the four throttles */
+    blkdev_spec *blkdev[BLK__COUNT]; uint32_t nblkdev[BLK__COUNT];
+    hugetlb_spec *hugetlb; uint32_t nhugetlb;
+    const char **unified_keys, **unified_vals, **unified_why; uint32_t nunified;   /* sorted by key */
     proc_attrs pa;
     netdev_spec *netdevs; uint32_t nnetdevs;   /* sorted by host name */
 } spec;
@@ -217,6 +232,10 @@ void spec_read_update(planner *p, const jv *root);          /* update: a linux.r
 void spec_read_container(planner *p, const jv *cfg, bool for_exec);  /* context "container.config" */
 void spec_read_process_obj(planner *p, const jv *proc);
 void spec_read_resources_obj(planner *p, const jv *res, bool for_update);
+/* spec_resources.c: blockIO device lists, hugepageLimits, unified */
+void spec_read_blkio_devices(planner *p, const jv *bio);
+void spec_read_hugetlb(planner *p, const jv *res);
+void spec_read_unified(planner *p, const jv *uni);
 void spec_read_hooks(planner *p, const jv *root);
 void spec_read_annotations(planner *p, const jv *root);    /* spec_hooks.c: sorted, for state JSON */
 void context_read(planner *p, const jv *root);

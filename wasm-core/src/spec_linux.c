@@ -203,22 +203,23 @@ static void read_resources(planner *p, const jv *lx) {
     if (res) spec_read_resources_obj(p, res, false);
 }
 
-/* blockIO: the weight is planned; per-device weights and throttles are not yet */
+/* blockIO: the weight, the leaf weight (v1 only: CFQ's, which runc still writes) and the
+ * per-device lists */
 static void read_blkio(planner *p, const jv *res) {
     spec *s = &p->s;
     const jv *bio = json_get(res, "blockIO");
     if (!bio || zeroish(bio)) return;
     if (!(bio = get_obj(p, res, "blockIO"))) return;
-    uint64_t w;
-    const jv *x = json_get(bio, "weight");
-    if (val_u64(p, x, UINT16_MAX, &w) && w) {
-        if (w < 10 || w > 1000) err_at(p, x, R_RESOURCE_BLKIO, arena_printf(&p->a, "blockIO weight %llu is out of range (10..1000)", (unsigned long long)w));
-        else { s->has_blkio_weight = true; s->blkio_weight = w; s->why_blkio_weight = ptr_of(p, x); }
+    static const char *const keys[2] = { "weight", "leafWeight" };
+    for (int k = 0; k < 2; k++) {
+        uint64_t w;
+        const jv *x = json_get(bio, keys[k]);
+        if (!val_u64(p, x, UINT16_MAX, &w) || !w) continue;
+        if (w < 10 || w > 1000) { err_at(p, x, R_RESOURCE_BLKIO, arena_printf(&p->a, "blockIO %s %llu is out of range (10..1000)", keys[k], (unsigned long long)w)); continue; }
+        if (k == 0) { s->has_blkio_weight = true; s->blkio_weight = w; s->why_blkio_weight = ptr_of(p, x); }
+        else { s->has_blkio_leaf_weight = true; s->blkio_leaf_weight = w; s->why_blkio_leaf_weight = ptr_of(p, x); }
     }
-    static const char *const later[] = { "leafWeight", "weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice",
-                                         "throttleReadIOPSDevice", "throttleWriteIOPSDevice" };
-    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
-        unsupported_if_present(p, bio, later[i], arena_printf(&p->a, "linux.resources.blockIO.%s", later[i]));
+    spec_read_blkio_devices(p, bio);
 }
 
 void spec_read_resources_obj(planner *p, const jv *res, bool for_update) {
@@ -264,6 +265,9 @@ void spec_read_resources_obj(planner *p, const jv *res, bool for_update) {
         if (get_bool(p, mem, "disableOOMKiller", &b) && b) { s->oom_kill_disable = true; s->why_oom_kill_disable = ptr_of(p, json_get(mem, "disableOOMKiller")); }
         /* cgroup v2 has no file for these */
         if (!p->ctx.nv1 && p->ctx.unified) {
+            /* v2's memory.swap.max is swap alone: a finite memory+swap needs the limit it adds to */
+            if (s->has_mem_swap && s->mem_swap != -1 && !s->has_mem_limit)
+                err_at(p, json_get(mem, "swap"), R_RESOURCE_MEMORY, "unable to set swap limit without memory limit");
             if (s->has_kmem_tcp) err_at(p, json_get(mem, "kernelTCP"), R_UNSUPPORTED, "memory kernelTCP has no cgroup v2 equivalent");
             if (s->has_swappiness) err_at(p, sw, R_UNSUPPORTED, "memory swappiness has no cgroup v2 equivalent");
             if (s->oom_kill_disable) err_at(p, json_get(mem, "disableOOMKiller"), R_UNSUPPORTED, "disableOOMKiller has no cgroup v2 equivalent");
@@ -311,13 +315,13 @@ void spec_read_resources_obj(planner *p, const jv *res, bool for_update) {
         unsupported_if_present(p, cpu, "realtimePeriod", "linux.resources.cpu.realtimePeriod");
         unsupported_if_present(p, cpu, "idle", "linux.resources.cpu.idle");
     }
-    unsupported_if_present(p, res, "hugepageLimits", "linux.resources.hugepageLimits");
+    spec_read_hugetlb(p, res);
     unsupported_if_present(p, res, "network", "linux.resources.network");
     unsupported_if_present(p, res, "rdma", "linux.resources.rdma");
     /* runc's validator text on a host with v1 hierarchies (hybrid included) */
     const jv *uni = json_get(res, "unified");
     if (uni && !zeroish(uni) && p->ctx.nv1) err_at(p, uni, R_UNSUPPORTED, "invalid configuration: cannot use unified on cgroup v1");
-    else unsupported_if_present(p, res, "unified", "linux.resources.unified");
+    else if (uni && uni->type != JV_NULL) spec_read_unified(p, uni);
 }
 
 /* The sysctls runc accepts: those of a namespace the container owns (validator.go). */

@@ -35,6 +35,10 @@ check resume-hybrid.txt   "$tool" --text "$fx/default.json"      "$fx/context-re
 check resume-v2.txt       "$tool" --text "$fx/default.json"      "$fx/context-resume-v2.json"
 check update-hybrid.txt   "$tool" --text "$fx/update.json"       "$fx/context-update-hybrid.json"
 check update-v2.txt       "$tool" --text "$fx/update.json"       "$fx/context-update-v2.json"
+# resources with lists and maps: blockIO devices, hugepageLimits, unified (v2 only)
+check resources-v1.txt     "$tool" --text "$fx/resources.json"        "$fx/context-v1-hugetlb.json"
+check resources-v2.txt     "$tool" --text "$fx/resources-v2.json"     "$fx/context-v2-all.json"
+check resources-errors.txt "$tool"        "$fx/resources-errors.json" "$fx/context-v2-all.json"
 
 # errors point into the document the action plans from (process.json, the resources) and
 # broken lifecycle contexts are the orchestrator's errors, pointing into the context

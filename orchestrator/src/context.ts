@@ -79,6 +79,7 @@ export function buildContext(input: ContextInput): Uint8Array {
       ...(h.io_weight_file ? { io_weight_file: h.io_weight_file } : {}),
       ...(h.io_bfq_device_weight ? { io_bfq_device_weight: true } : {}),
       ...(h.hugetlb_rsvd ? { hugetlb_rsvd: true } : {}),
+      ...(h.cpu_burst ? { cpu_burst: true } : {}),
       ...(h.hugepage_sizes ? { hugepage_sizes: h.hugepage_sizes } : {}),
     },
     ...(input.container ? { container: { pid: input.container.pid, config: input.container.config } } : {}),

@@ -19,6 +19,8 @@ export interface HostFacts {
   io_bfq_device_weight?: boolean;
   /** the hugetlb.<size>.rsvd.* files exist (Linux >= 5.7) */
   hugetlb_rsvd?: boolean;
+  /** v1: the cpu hierarchy has cpu.cfs_burst_us (Linux >= 5.14); runc skips a burst without it */
+  cpu_burst?: boolean;
   /** the huge page sizes the kernel has, named as hugetlb files name them ("2MB", "1GB") */
   hugepage_sizes?: string[];
 }
@@ -127,6 +129,8 @@ export function gatherHostFacts(): HostFacts {
   // runc looks in the container's cgroup; below the root a hierarchy has the root's scheduler files
   const blkio = v1.find((h) => h.controllers.includes('blkio'));
   if (blkio) facts.blkio_weight_file = sys().exists(join(blkio.mount, 'blkio.weight')) ? 'blkio.weight' : 'blkio.bfq.weight';
+  const cpuV1 = v1.find((h) => h.controllers.includes('cpu'));
+  if (cpuV1) facts.cpu_burst = sys().exists(join(cpuV1.mount, 'cpu.cfs_burst_us'));
   const release = readTrim('/proc/sys/kernel/osrelease') ?? '';
   const sizes: string[] = [];
   try { for (const d of sys().readdir('/sys/kernel/mm/hugepages')) { const n = hugepageName(d); if (n) sizes.push(n); } } catch { /* no huge pages */ }

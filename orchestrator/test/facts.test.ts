@@ -43,8 +43,10 @@ describe('gatherHostFacts', () => {
     const f = gatherHostFacts();
     const blkio = f.cgroup.v1.find((h) => h.controllers.includes('blkio'));
     const huge = existsSync('/sys/kernel/mm/hugepages') && readdirSync('/sys/kernel/mm/hugepages').length > 0;
-    expect(Object.keys(f)).toEqual(['cgroup', 'cpuset', 'proc_kcore', 'clone_into_cgroup', ...(blkio ? ['blkio_weight_file'] : []),
+    const cpu = f.cgroup.v1.find((h) => h.controllers.includes('cpu'));
+    expect(Object.keys(f)).toEqual(['cgroup', 'cpuset', 'proc_kcore', 'clone_into_cgroup', ...(blkio ? ['blkio_weight_file'] : []), ...(cpu ? ['cpu_burst'] : []),
       ...(huge ? ['hugepage_sizes', 'hugetlb_rsvd'] : [])]);
+    if (cpu) expect(f.cpu_burst).toBe(existsSync(`${cpu.mount}/cpu.cfs_burst_us`));
     if (huge) expect(f.hugepage_sizes).toEqual(readdirSync('/sys/kernel/mm/hugepages').sort().map(hugepageName));
     // runc's choice: blkio.weight when the hierarchy has it, else BFQ's file
     if (blkio) expect(f.blkio_weight_file).toBe(existsSync(`${blkio.mount}/blkio.weight`) ? 'blkio.weight' : 'blkio.bfq.weight');

@@ -3,7 +3,7 @@
 // run the same bundle; what the kernel then reports in each container's cgroup files must agree,
 // and so must a refusal. Host-aware: v1 (blkio.*, hugetlb.*.limit_in_bytes) or pure v2 (io.max,
 // hugetlb.*.max, unified keys). Root only; cgroups live under /planc-test/.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compatHarness, msg, ready, RTS, why, type Json, type Rt } from './compat-harness.js';
@@ -87,6 +87,39 @@ describe.skipIf(!ready || !disk)(`cgroup resources against runc${ready ? (disk ?
       expect(files('planc', 'huge', want)[want[0]!]).toBe('4194304');
     }
     removeBoth('huge');
+  });
+
+  it('writes cpu idle, real-time bandwidth and burst as runc does (burst: runc 1.1.5 predates it; the kernel shows it)', () => {
+    const rt = !v2 && existsSync('/sys/fs/cgroup/cpu/cpu.rt_runtime_us');
+    // a new cgroup gets no real-time time of its own: the tests' parent (ours) is given some to hand on
+    if (rt) { mkdirSync('/sys/fs/cgroup/cpu/planc-test', { recursive: true }); writeFileSync('/sys/fs/cgroup/cpu/planc-test/cpu.rt_runtime_us', '50000'); }
+    const r = runBoth('cpux', (c) => {
+      c.linux.resources = { cpu: { quota: 50000, period: 100000, idle: 0, ...(rt ? { realtimePeriod: 1000000, realtimeRuntime: 10000 } : {}) } };
+    });
+    expect(r.planc).toEqual(r.runc);
+    const want = ['cpu.idle', ...(v2 ? ['cpu.max'] : ['cpu.cfs_quota_us', 'cpu.cfs_period_us']), ...(rt ? ['cpu.rt_period_us', 'cpu.rt_runtime_us'] : [])];
+    expect(files('planc', 'cpux', want)).toEqual(files('runc', 'cpux', want));
+    if (rt) expect(files('planc', 'cpux', ['cpu.rt_runtime_us'])['cpu.rt_runtime_us']).toBe('10000');
+    removeBoth('cpux');
+    const burstFile = v2 ? 'cpu.max.burst' : 'cpu.cfs_burst_us';
+    const b = call('planc', ['run', '-d', '-b', bundle('planc', 'burst', ['sleep', '600'], (c) => { c.linux.resources = { cpu: { quota: 50000, period: 100000, burst: 20000 } }; }), 'burst']);
+    expect(b.status).toBe(0);
+    const seen = files('planc', 'burst', [burstFile])[burstFile];
+    if (seen !== null) expect(seen).toBe('20000');
+    call('planc', ['delete', '-f', 'burst']);
+  });
+
+  it('refuses network classes and priorities, and rdma limits, where the host lacks their hierarchy, with runc\'s text', () => {
+    for (const [name, res, ctl] of [['netcls', { network: { classID: 1048577 } }, 'net_cls'], ['rdma', { rdma: { mlx4_0: { hcaHandles: 2 } } }, 'rdma']] as const) {
+      const mounted = v2 ? ctl === 'rdma' && readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').includes('rdma')
+        : existsSync(`/sys/fs/cgroup/${ctl}`) || readdirSync('/sys/fs/cgroup').some((d) => d.split(',').includes(ctl));
+      if (mounted || (v2 && ctl === 'net_cls')) continue;
+      const r = runBoth(name, (c) => { c.linux.resources = res; });
+      expect(r.planc[0]).toBe(r.runc[0]);
+      expect(r.runc[1]).toContain(`cannot set ${ctl} limit: container could not join or create cgroup`);
+      expect(r.planc[1]).toContain(`cannot set ${ctl} limit: container could not join or create cgroup`);
+      removeBoth(name);
+    }
   });
 
   it.skipIf(!v2)('writes unified keys last, each line its own write, and refuses an unknown controller as runc does', () => {

@@ -169,6 +169,7 @@ void context_read(planner *p, const jv *root) {
     }
     get_bool(p, host, "io_bfq_device_weight", &c->io_bfq_device_weight);
     get_bool(p, host, "hugetlb_rsvd", &c->hugetlb_rsvd);
+    get_bool(p, host, "cpu_burst", &c->cpu_burst);
     const jv *hs = get_arr(p, host, "hugepage_sizes");
     if (hs) read_strvec(p, hs, &c->hugepage_sizes);
     /* ORDER: the container's config after the host facts: reading it checks resources against them */

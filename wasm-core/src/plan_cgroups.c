@@ -80,9 +80,18 @@ static void plan_memory_v1(planner *p, const char *dir, bool update) {
 static void plan_cpu_v1(planner *p, const char *dir) {
     const spec *s = &p->s;
     if (s->has_shares) op_write_file(p, s->why_shares, in_dir(p, dir, "cpu.shares"), u64s(p, s->shares));
-    /* ORDER: period before quota, as runc writes them */
+    /* ORDER: period, burst, quota, idle, then the real-time period and runtime, as runc writes them */
     if (s->has_period) op_write_file(p, s->why_period, in_dir(p, dir, "cpu.cfs_period_us"), u64s(p, s->period));
+    /* runc skips the burst where the kernel has no cpu.cfs_burst_us (before 5.14): a host fact */
+    if (s->has_cpu_burst && p->ctx.cpu_burst) op_write_file(p, s->why_cpu_burst, in_dir(p, dir, "cpu.cfs_burst_us"), u64s(p, s->cpu_burst));
     if (s->has_quota) op_write_file(p, s->why_quota, in_dir(p, dir, "cpu.cfs_quota_us"), i64s(p, s->quota));
+    if (s->has_cpu_idle) op_write_file(p, s->why_cpu_idle, in_dir(p, dir, "cpu.idle"), i64s(p, s->cpu_idle));
+    if (s->has_rt_period) op_write_file(p, s->why_rt_period, in_dir(p, dir, "cpu.rt_period_us"), u64s(p, s->rt_period));
+    if (s->has_rt_runtime) op_write_file(p, s->why_rt_runtime, in_dir(p, dir, "cpu.rt_runtime_us"), i64s(p, s->rt_runtime));
+}
+
+static void plan_lines(planner *p, const char *dir, const char *file, const char **lines, const char **why, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) op_write_file(p, why[i], in_dir(p, dir, file), lines[i]);
 }
 
 static const char *dev_line(planner *p, const blkdev_spec *d, uint64_t v) {
@@ -132,6 +141,10 @@ static void plan_limits_v1(planner *p, const cg_hier *h, const char *dir, bool u
     if (has_ctl(h, "blkio")) plan_blkio_v1(p, dir, update);
     if (has_ctl(h, "hugetlb") && !update)
         for (uint32_t i = 0; i < s->nhugetlb; i++) plan_hugetlb(p, dir, &s->hugetlb[i], ".limit_in_bytes");
+    if (update) return;
+    if (has_ctl(h, "net_cls") && s->has_classid) op_write_file(p, s->why_classid, in_dir(p, dir, "net_cls.classid"), u64s(p, s->classid));
+    if (has_ctl(h, "net_prio")) plan_lines(p, dir, "net_prio.ifpriomap", s->prio_lines, s->prio_why, s->nprio);
+    if (has_ctl(h, "rdma")) plan_lines(p, dir, "rdma.max", s->rdma_lines, s->rdma_why, s->nrdma);
 }
 
 static void plan_v1(planner *p) {
@@ -228,8 +241,9 @@ static void plan_io_v2(planner *p, const char *dir, bool update) {
         }
 }
 
-/* The v2 limit writes in runc's order (fs2 Set: pids, memory, io, cpu, cpuset, hugetlb, then
- * the unified map), each only where the host offers the controller. */
+/* The v2 limit writes in runc's order (fs2 Set: pids, memory, io, cpu, cpuset, hugetlb, rdma,
+ * then the unified map), each only where the host offers the controller. cgroup v2 has no
+ * real-time bandwidth, net_cls or net_prio: runc's v2 manager ignores those fields. */
 static void plan_limits_v2(planner *p, const char *dir, bool update) {
     const spec *s = &p->s;
     if (unified_has(p, "pids") && s->has_pids)
@@ -237,8 +251,11 @@ static void plan_limits_v2(planner *p, const char *dir, bool update) {
     if (unified_has(p, "memory")) plan_memory_v2(p, dir);
     if (unified_has(p, "io")) plan_io_v2(p, dir, update);
     if (unified_has(p, "cpu")) {
+        /* ORDER: idle, weight, burst, max (runc's setCPU) */
+        if (s->has_cpu_idle) op_write_file(p, s->why_cpu_idle, in_dir(p, dir, "cpu.idle"), i64s(p, s->cpu_idle));
         if (s->has_shares)   /* runc's shares → weight conversion */
             op_write_file(p, s->why_shares, in_dir(p, dir, "cpu.weight"), u64s(p, 1 + ((s->shares - 2) * 9999) / 262142));
+        if (s->has_cpu_burst) op_write_file(p, s->why_cpu_burst, in_dir(p, dir, "cpu.max.burst"), u64s(p, s->cpu_burst));
         if (s->has_quota || s->has_period) {
             const char *q = s->has_quota && s->quota > 0 ? i64s(p, s->quota) : "max";
             const char *why2 = s->has_quota ? s->why_quota : s->why_period;
@@ -253,6 +270,8 @@ static void plan_limits_v2(planner *p, const char *dir, bool update) {
     if (s->mems && unified_has(p, "cpuset")) op_write_file(p, s->why_mems, in_dir(p, dir, "cpuset.mems"), s->mems);
     if (unified_has(p, "hugetlb") && !update)
         for (uint32_t i = 0; i < s->nhugetlb; i++) plan_hugetlb(p, dir, &s->hugetlb[i], ".max");
+    /* rdma is written whether or not the controller is enabled: without it the write fails, as runc's */
+    if (!update) plan_lines(p, dir, "rdma.max", s->rdma_lines, s->rdma_why, s->nrdma);
     /* ORDER: last, so a unified key overrides what the fields above wrote (runc's setUnified);
      * each line of a value is its own write (runc's WriteFileByLine) */
     for (uint32_t i = 0; i < s->nunified; i++) {

@@ -68,6 +68,7 @@ typedef struct {
     const char *io_weight_file;         /* v2: "io.weight" (default) or "io.bfq.weight" (BFQ) */
     bool io_bfq_device_weight;          /* v2: io.bfq.weight takes "major:minor weight" lines */
     bool hugetlb_rsvd;                  /* hugetlb.<size>.rsvd.* files exist (Linux >= 5.7) */
+    bool cpu_burst;                     /* v1 cpu.cfs_burst_us exists (Linux >= 5.14) */
     strvec hugepage_sizes;              /* the page sizes the host has ("2MB"); empty: unknown */
 } context;
 
@@ -181,6 +182,14 @@ typedef struct {
     /* blockIO per-device entries: weightDevice (weight, leafWeight) and the four throttles */
     blkdev_spec *blkdev[BLK__COUNT]; uint32_t nblkdev[BLK__COUNT];
     hugetlb_spec *hugetlb; uint32_t nhugetlb;
+    /* cpu beyond shares/quota/period: SCHED_IDLE groups, burst, v1 real-time bandwidth */
+    bool has_cpu_idle, has_cpu_burst, has_rt_runtime, has_rt_period;
+    int64_t cpu_idle, rt_runtime; uint64_t cpu_burst, rt_period;
+    const char *why_cpu_idle, *why_cpu_burst, *why_rt_runtime, *why_rt_period;
+    /* network (v1 net_cls / net_prio) and rdma (rdma.max lines, sorted by device) */
+    bool has_classid; uint64_t classid; const char *why_classid;
+    const char **prio_lines, **prio_why; uint32_t nprio;
+    const char **rdma_lines, **rdma_why; uint32_t nrdma;
     const char **unified_keys, **unified_vals, **unified_why; uint32_t nunified;   /* sorted by key */
     proc_attrs pa;
     netdev_spec *netdevs; uint32_t nnetdevs;   /* sorted by host name */
@@ -236,6 +245,9 @@ void spec_read_resources_obj(planner *p, const jv *res, bool for_update);
 void spec_read_blkio_devices(planner *p, const jv *bio);
 void spec_read_hugetlb(planner *p, const jv *res);
 void spec_read_unified(planner *p, const jv *uni);
+void spec_read_cpu_extra(planner *p, const jv *cpu);
+void spec_read_network(planner *p, const jv *res);
+void spec_read_rdma(planner *p, const jv *res);
 void spec_read_hooks(planner *p, const jv *root);
 void spec_read_annotations(planner *p, const jv *root);    /* spec_hooks.c: sorted, for state JSON */
 void context_read(planner *p, const jv *root);

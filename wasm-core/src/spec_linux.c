@@ -311,13 +311,11 @@ void spec_read_resources_obj(planner *p, const jv *res, bool for_update) {
             if (!cpu_list_ok(str)) err_at(p, x, R_RESOURCE_CPU, arena_printf(&p->a, "mems \"%s\" is not a node list like 0-1", str));
             else { s->mems = str; s->why_mems = ptr_of(p, x); }
         }
-        unsupported_if_present(p, cpu, "realtimeRuntime", "linux.resources.cpu.realtimeRuntime");
-        unsupported_if_present(p, cpu, "realtimePeriod", "linux.resources.cpu.realtimePeriod");
-        unsupported_if_present(p, cpu, "idle", "linux.resources.cpu.idle");
+        spec_read_cpu_extra(p, cpu);
     }
     spec_read_hugetlb(p, res);
-    unsupported_if_present(p, res, "network", "linux.resources.network");
-    unsupported_if_present(p, res, "rdma", "linux.resources.rdma");
+    spec_read_network(p, res);
+    spec_read_rdma(p, res);
     /* runc's validator text on a host with v1 hierarchies (hybrid included) */
     const jv *uni = json_get(res, "unified");
     if (uni && !zeroish(uni) && p->ctx.nv1) err_at(p, uni, R_UNSUPPORTED, "invalid configuration: cannot use unified on cgroup v1");

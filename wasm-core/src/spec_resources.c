@@ -6,6 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* runc's v1 manager refuses a limit whose hierarchy is not mounted (a hybrid host keeps some
+ * controllers on cgroup2, where it does not look); on v2 a missing controller fails the write */
+static bool have_controller(planner *p, const jv *v, const char *ctl) {
+    const context *c = &p->ctx;
+    if (!c->nv1) return true;
+    for (size_t i = 0; i < c->nv1; i++)
+        for (uint32_t k = 0; k < c->v1[i].controllers.n; k++) if (!strcmp(c->v1[i].controllers.v[k], ctl)) return true;
+    err_at(p, v, R_RESOURCE_CONTROLLER, arena_printf(&p->a, "cannot set %s limit: container could not join or create cgroup", ctl));
+    return false;
+}
+
 static const char *const blk_keys[BLK__COUNT] = {
     "weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice",
     "throttleReadIOPSDevice", "throttleWriteIOPSDevice",
@@ -72,12 +83,7 @@ void spec_read_hugetlb(planner *p, const jv *res) {
     const context *c = &p->ctx;
     const jv *arr = get_arr(p, res, "hugepageLimits");
     if (!arr || !arr->n) return;
-    bool v2_only = !c->nv1 && c->unified, have = false;
-    for (size_t i = 0; i < c->nv1; i++)
-        for (uint32_t k = 0; k < c->v1[i].controllers.n; k++) have |= !strcmp(c->v1[i].controllers.v[k], "hugetlb");
-    for (uint32_t k = 0; v2_only && k < c->unified_controllers.n; k++) have |= !strcmp(c->unified_controllers.v[k], "hugetlb");
-    /* runc's text when the hugetlb hierarchy is not mounted (its v1 manager on a hybrid host) */
-    if (!have) { err_at(p, arr, R_RESOURCE_HUGETLB, "cannot set hugetlb limit: container could not join or create cgroup"); return; }
+    if (!have_controller(p, arr, "hugetlb")) return;
     s->hugetlb = arena_alloc(&p->a, arr->n * sizeof *s->hugetlb);
     if (!s->hugetlb) return;
     for (size_t i = 0; i < arr->n; i++) {
@@ -141,5 +147,81 @@ void spec_read_unified(planner *p, const jv *uni) {
         const jv *v = json_get(uni, s->unified_keys[i]);
         s->unified_vals[i] = v->s;
         s->unified_why[i] = ptr_of(p, v);
+    }
+}
+
+/* cpu.idle and cpu.burst are pointers in the spec (0 is a value); the real-time fields are
+ * unset at 0, as runc reads them */
+void spec_read_cpu_extra(planner *p, const jv *cpu) {
+    spec *s = &p->s;
+    const jv *x;
+    if (get_i64(p, cpu, "idle", &s->cpu_idle)) {
+        x = json_get(cpu, "idle");
+        if (s->cpu_idle != 0 && s->cpu_idle != 1) err_at(p, x, R_RESOURCE_CPU, arena_printf(&p->a, "cpu idle %lld is invalid (0 or 1)", (long long)s->cpu_idle));
+        else { s->has_cpu_idle = true; s->why_cpu_idle = ptr_of(p, x); }
+    }
+    if (get_u64(p, cpu, "burst", UINT64_MAX, &s->cpu_burst)) { s->has_cpu_burst = true; s->why_cpu_burst = ptr_of(p, json_get(cpu, "burst")); }
+    if (get_i64(p, cpu, "realtimeRuntime", &s->rt_runtime) && s->rt_runtime) {
+        x = json_get(cpu, "realtimeRuntime");
+        if (s->rt_runtime < -1) err_at(p, x, R_RESOURCE_CPU, arena_printf(&p->a, "cpu realtimeRuntime %lld is invalid (-1 for unlimited)", (long long)s->rt_runtime));
+        else { s->has_rt_runtime = true; s->why_rt_runtime = ptr_of(p, x); }
+    }
+    if (get_u64(p, cpu, "realtimePeriod", UINT64_MAX, &s->rt_period) && s->rt_period) { s->has_rt_period = true; s->why_rt_period = ptr_of(p, json_get(cpu, "realtimePeriod")); }
+}
+
+/* network: net_cls.classid (0: unset) and one net_prio.ifpriomap line per priority */
+void spec_read_network(planner *p, const jv *res) {
+    spec *s = &p->s;
+    const jv *net = get_obj(p, res, "network");
+    if (!net) return;
+    /* cgroup v2 has neither: runc's v2 manager ignores both */
+    bool v2_only = !p->ctx.nv1 && p->ctx.unified;
+    const jv *cls = json_get(net, "classID");
+    if (get_u64(p, net, "classID", UINT32_MAX, &s->classid) && s->classid && !v2_only && have_controller(p, cls, "net_cls")) { s->has_classid = true; s->why_classid = ptr_of(p, cls); }
+    const jv *arr = get_arr(p, net, "priorities");
+    if (!arr || !arr->n || v2_only || !have_controller(p, arr, "net_prio")) return;
+    s->prio_lines = arena_alloc(&p->a, arr->n * sizeof *s->prio_lines);
+    s->prio_why = arena_alloc(&p->a, arr->n * sizeof *s->prio_why);
+    if (!s->prio_lines || !s->prio_why) return;
+    for (size_t i = 0; i < arr->n; i++) {
+        const jv *e = arr->items[i];
+        if (e->type != JV_OBJ) { err_at(p, e, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(e->type))); continue; }
+        const char *name; uint64_t prio;
+        bool named = get_str(p, e, "name", &name);
+        if (named && (!*name || strpbrk(name, " \t\n/"))) { err_at(p, json_get(e, "name"), R_RESOURCE_NETWORK, arena_printf(&p->a, "network priority interface \"%s\" is not an interface name", name)); continue; }
+        if (!named) { err_missing(p, e, "name", R_RESOURCE_NETWORK, "network priority interface name is required"); continue; }
+        if (!get_u64(p, e, "priority", UINT32_MAX, &prio)) prio = 0;
+        s->prio_why[s->nprio] = ptr_of(p, e);
+        s->prio_lines[s->nprio++] = arena_printf(&p->a, "%s %llu", name, (unsigned long long)prio);
+    }
+}
+
+/* rdma: device → limits, one rdma.max line per device, by device name */
+void spec_read_rdma(planner *p, const jv *res) {
+    spec *s = &p->s;
+    const jv *o = get_obj(p, res, "rdma");
+    if (!o || !o->n || !have_controller(p, o, "rdma")) return;
+    const char **keys = arena_alloc(&p->a, o->n * sizeof *keys);
+    s->rdma_lines = arena_alloc(&p->a, o->n * sizeof *s->rdma_lines);
+    s->rdma_why = arena_alloc(&p->a, o->n * sizeof *s->rdma_why);
+    if (!keys || !s->rdma_lines || !s->rdma_why) return;
+    uint32_t n = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        const jv *v = o->items[i];
+        if (v->type != JV_OBJ) { err_at(p, v, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(v->type))); continue; }
+        /* SECURITY: the name starts a line of rdma.max; it must be one word */
+        if (strlen(v->key) != v->key_len || !*v->key || strpbrk(v->key, " \t\n")) { err_at(p, v, R_RESOURCE_NETWORK, arena_printf(&p->a, "rdma device \"%s\" is not a device name", v->key)); continue; }
+        keys[n++] = v->key;
+    }
+    qsort(keys, n, sizeof *keys, cmp_str);
+    for (uint32_t i = 0; i < n; i++) {
+        const jv *v = json_get(o, keys[i]);
+        uint64_t h, ob;
+        bool hh = get_u64(p, v, "hcaHandles", UINT32_MAX, &h), ho = get_u64(p, v, "hcaObjects", UINT32_MAX, &ob);
+        const char *line = keys[i];
+        if (hh) line = arena_printf(&p->a, "%s hca_handle=%llu", line, (unsigned long long)h);
+        if (ho) line = arena_printf(&p->a, "%s hca_object=%llu", line, (unsigned long long)ob);
+        s->rdma_why[s->nrdma] = ptr_of(p, v);
+        s->rdma_lines[s->nrdma++] = line;
     }
 }

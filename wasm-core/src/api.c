@@ -22,7 +22,11 @@ static bool parse(planner *p, const uint8_t *text, size_t len, const char *what,
     json_error je;
     *out = json_parse(&p->a, text, len, &je);
     if (*out) return true;
-    err_at(p, NULL, R_JSON_SYNTAX, arena_printf(&p->a, "%s is not valid JSON: %s at byte %llu", what, je.what, (unsigned long long)je.offset));
+    /* line and column (in bytes, from 1) as an editor shows them, and the byte offset */
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < je.offset && i < len; i++) { if (text[i] == '\n') { line++; col = 1; } else col++; }
+    err_at(p, NULL, R_JSON_SYNTAX, arena_printf(&p->a, "%s is not valid JSON: %s at line %llu, column %llu (byte %llu)", what, je.what,
+                                                (unsigned long long)line, (unsigned long long)col, (unsigned long long)je.offset));
     return false;
 }
 

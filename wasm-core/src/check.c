@@ -1,6 +1,7 @@
 /* check.c — error collection and typed access to config fields, plus lexical path helpers.
  * Must never stop at the first error: every check reports and the caller carries on. */
 #include "planner.h"
+#include <stdlib.h>
 #include <string.h>
 
 const char *const rule_ids[] = {
@@ -10,6 +11,19 @@ const char *const rule_ids[] = {
 };
 
 const char *ptr_of(planner *p, const jv *v) { return json_pointer(&p->a, v); }
+
+/* A message that echoes a huge value (a 10 MB string) is cut in its middle, keeping its start
+ * and its end (where the reason usually is), on UTF-8 character boundaries. */
+#define MSG_MAX 1024
+static const char *cut_echoes(planner *p, const char *msg) {
+    size_t n = strlen(msg);
+    if (n <= MSG_MAX) return msg;
+    size_t head = 600, tail = n - 200;
+    while (head && ((unsigned char)msg[head] & 0xC0) == 0x80) head--;
+    while (tail < n && ((unsigned char)msg[tail] & 0xC0) == 0x80) tail++;
+    return arena_printf(&p->a, "%s\xe2\x80\xa6 (%llu bytes cut) \xe2\x80\xa6%s", arena_strndup(&p->a, msg, head),
+                        (unsigned long long)(tail - head), msg + tail);
+}
 
 void err_at(planner *p, const jv *v, int rule, const char *msg) {
     if (p->nerrs == p->caperrs) {
@@ -24,6 +38,7 @@ void err_at(planner *p, const jv *v, int rule, const char *msg) {
     e->seq = p->nerrs++;
     e->pointer = v ? ptr_of(p, v) : "";
     e->rule = rule_ids[rule];
+    msg = cut_echoes(p, msg);
     e->message = p->err_prefix && *p->err_prefix ? arena_printf(&p->a, "%s%s", p->err_prefix, msg) : msg;
 }
 
@@ -40,8 +55,11 @@ static const jv *typed(planner *p, const jv *obj, const char *key, jv_type t) {
 const jv *get_obj(planner *p, const jv *obj, const char *key) { return typed(p, obj, key, JV_OBJ); }
 const jv *get_arr(planner *p, const jv *obj, const char *key) { return typed(p, obj, key, JV_ARR); }
 
+/* null means "absent" for a member; an array element cannot be absent, so there it is a type error */
+static bool absent(const jv *v) { return !v || (v->type == JV_NULL && !(v->parent && v->parent->type == JV_ARR)); }
+
 bool val_str(planner *p, const jv *v, const char **out) {
-    if (!v || v->type == JV_NULL) return false;
+    if (absent(v)) return false;
     if (v->type != JV_STR) {
         err_at(p, v, R_TYPE, arena_printf(&p->a, "expected a string, got %s", json_type_name(v->type)));
         return false;
@@ -63,7 +81,7 @@ bool get_bool(planner *p, const jv *obj, const char *key, bool *out) {
 }
 
 bool val_u64(planner *p, const jv *v, uint64_t max, uint64_t *out) {
-    if (!v || v->type == JV_NULL) return false;
+    if (absent(v)) return false;
     if (v->type != JV_NUM || !v->num_int || v->num_neg) {
         err_at(p, v, R_TYPE, "expected a non-negative integer");
         return false;
@@ -148,5 +166,42 @@ void err_missing(planner *p, const jv *parent, const char *key, int rule, const 
     if (p->nerrs > before) {
         spec_error *e = &p->errs[p->nerrs - 1];
         e->pointer = arena_printf(&p->a, "%s/%s", e->pointer, key);
+    }
+}
+
+static int member_cmp(const void *a, const void *b) {
+    const jv *x = *(const jv *const *)a, *y = *(const jv *const *)b;
+    int c = memcmp(x->key, y->key, x->key_len < y->key_len ? x->key_len : y->key_len);
+    return c ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
+}
+
+/* An object's members ordered by name, so that member order in config.json never changes a
+ * plan; n log n, for maps of any size. NULL when the object is empty. */
+const jv **sorted_members(planner *p, const jv *obj) {
+    if (!obj || obj->type != JV_OBJ || !obj->n) return NULL;
+    const jv **v = arena_alloc(&p->a, obj->n * sizeof *v);
+    if (!v) return NULL;
+    memcpy(v, obj->items, obj->n * sizeof *v);
+    qsort(v, obj->n, sizeof *v, member_cmp);
+    return v;
+}
+
+/* A set of strings for duplicate checks in linear time: open addressing over a hash of the
+ * bytes, sized for `n` entries. */
+strset strset_new(planner *p, size_t n) {
+    strset set = { NULL, 15 };
+    while (set.mask < 2 * n) set.mask = set.mask * 2 + 1;
+    set.slot = arena_alloc(&p->a, (set.mask + 1) * sizeof *set.slot);
+    return set;
+}
+
+bool strset_add(planner *p, strset *set, const char *s) {
+    (void)p;
+    if (!set->slot) return true;
+    uint32_t h = 2166136261u;
+    for (const char *c = s; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
+    for (uint32_t at = h & set->mask;; at = (at + 1) & set->mask) {
+        if (!set->slot[at]) { set->slot[at] = s; return true; }
+        if (!strcmp(set->slot[at], s)) return false;
     }
 }

@@ -16,6 +16,7 @@ struct jv {
     jv *parent;
     const char *key;        /* member name when the parent is an object */
     size_t key_len;
+    size_t key_offset;      /* byte offset of the member name's opening quote */
     size_t index;           /* element index when the parent is an array */
     /* payload */
     bool b;

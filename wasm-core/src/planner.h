@@ -219,6 +219,11 @@ bool get_u64(planner *p, const jv *obj, const char *key, uint64_t max, uint64_t 
 bool val_u64(planner *p, const jv *v, uint64_t max, uint64_t *out);
 bool get_i64(planner *p, const jv *obj, const char *key, int64_t *out);
 void err_missing(planner *p, const jv *parent, const char *key, int rule, const char *msg);
+const jv **sorted_members(planner *p, const jv *obj);
+typedef struct { const char **slot; uint32_t mask; } strset;
+strset strset_new(planner *p, size_t n);
+bool strset_add(planner *p, strset *set, const char *s);   /* false when s was there already */
+static inline bool is_null(const jv *v) { return !v || v->type == JV_NULL; }   /* absent or null */
 const char *clean_path(planner *p, const char *path);   /* lexical, like Go's filepath.Clean */
 bool is_abs(const char *path);
 const char *path_dir(planner *p, const char *path);

@@ -56,25 +56,22 @@ static void read_hook(planner *p, const jv *h, hook_spec *out, bool *ok) {
     *ok = true;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
-
 /* runtime-spec "annotations": string values; kept sorted (Go marshals map keys in order) */
 void spec_read_annotations(planner *p, const jv *root) {
     spec *s = &p->s;
     const jv *o = get_obj(p, root, "annotations");
-    if (!o || !o->n) return;
+    const jv **m = sorted_members(p, o);
+    if (!m) return;
     s->annot_keys = arena_alloc(&p->a, o->n * sizeof *s->annot_keys);
     s->annot_vals = arena_alloc(&p->a, o->n * sizeof *s->annot_vals);
     if (!s->annot_keys || !s->annot_vals) return;
     for (size_t i = 0; i < o->n; i++) {
-        const jv *x = o->items[i];
+        const jv *x = m[i];
         const char *v;
         /* SECURITY: a NUL in a key would cut it short here and in the state JSON */
         if (strlen(x->key) != x->key_len) { err_at(p, x, R_STRING_NUL, "annotation name contains a NUL character"); continue; }
-        if (val_str(p, x, &v)) s->annot_keys[s->nannot++] = x->key;
+        if (val_str(p, x, &v)) { s->annot_keys[s->nannot] = x->key; s->annot_vals[s->nannot++] = v; }
     }
-    qsort(s->annot_keys, s->nannot, sizeof *s->annot_keys, cmp_str);
-    for (uint32_t i = 0; i < s->nannot; i++) s->annot_vals[i] = json_get(o, s->annot_keys[i])->s;
 }
 
 void spec_read_hooks(planner *p, const jv *root) {

@@ -73,6 +73,7 @@ static void read_devices(planner *p, const jv *lx) {
     const jv *arr = get_arr(p, lx, "devices");
     if (!arr) return;
     s->devices = arena_alloc(&p->a, (arr->n + 1) * sizeof *s->devices);
+    strset paths = strset_new(p, arr->n);
     if (!s->devices) return;
     for (size_t i = 0; i < arr->n; i++) {
         const jv *d = arr->items[i];
@@ -111,6 +112,9 @@ static void read_devices(planner *p, const jv *lx) {
         if (get_u64(p, d, "uid", ID_MAX, &v)) x.uid = (uint32_t)v;
         if (get_u64(p, d, "gid", ID_MAX, &v)) x.gid = (uint32_t)v;
         if (!ok) continue;
+        /* a second entry for a path runc has made a node at meets EEXIST, which runc ignores:
+         * the first entry is the node */
+        if (!strset_add(p, &paths, x.path)) continue;
         x.major = (uint32_t)major; x.minor = (uint32_t)minor;
         s->devices[s->ndevices++] = x;
     }
@@ -180,17 +184,20 @@ static bool cpu_list_ok(const char *s) {
 
 /* Go decodes a zero value the same as an absent one, and runc acts on neither: false, 0,
  * "", null, and arrays/objects holding only such values ask for nothing. */
-static bool zeroish(const jv *v) {
+static bool zeroish_at(const jv *v, int depth) {
     switch (v->type) {
     case JV_NULL: return true;
     case JV_BOOL: return !v->b;
     case JV_NUM: return v->num_int && v->num_mag == 0;
     case JV_STR: return v->len == 0;
     default:
-        for (size_t i = 0; i < v->n; i++) if (!zeroish(v->items[i])) return false;
+        /* no field planc reads is nested this deep: deeper is something, not nothing */
+        if (depth > 16) return false;
+        for (size_t i = 0; i < v->n; i++) if (!zeroish_at(v->items[i], depth + 1)) return false;
         return true;
     }
 }
+static bool zeroish(const jv *v) { return zeroish_at(v, 0); }
 
 static void unsupported_if_present(planner *p, const jv *obj, const char *key, const char *what) {
     const jv *v = json_get(obj, key);
@@ -245,8 +252,10 @@ void spec_read_resources_obj(planner *p, const jv *res, bool for_update) {
         }
         if (s->has_mem_limit && s->has_mem_swap && s->mem_swap != -1 && (s->mem_limit == -1 || s->mem_swap < s->mem_limit))
             err_at(p, json_get(mem, "swap"), R_RESOURCE_MEMORY, "memory+swap limit must not be below the memory limit");
-        /* memory.kernel is ignored, as runc 1.1 ignores it (the kernel dropped kmem limits) */
+        /* memory.kernel is ignored, as runc 1.1 ignores it (the kernel dropped kmem limits),
+         * but it must still be an int64, as Go's decoder requires */
         int64_t v;
+        get_i64(p, mem, "kernel", &v);
         if (get_i64(p, mem, "kernelTCP", &v) && v) {
             const jv *x = json_get(mem, "kernelTCP");
             if (v < -1) err_at(p, x, R_RESOURCE_MEMORY, arena_printf(&p->a, "memory kernelTCP %lld is invalid (use -1 for unlimited)", (long long)v));
@@ -334,18 +343,18 @@ static bool has_ns_flag(planner *p, uint32_t flag, bool *by_path) {
     return false;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
-
 static void read_sysctl(planner *p, const jv *lx) {
     spec *s = &p->s;
     const jv *o = get_obj(p, lx, "sysctl");
-    if (!o || !o->n) return;
+    /* ORDER: by name, so key order in config.json never changes the plan */
+    const jv **m = sorted_members(p, o);
+    if (!m) return;
     s->sysctl_keys = arena_alloc(&p->a, o->n * sizeof *s->sysctl_keys);
     s->sysctl_vals = arena_alloc(&p->a, o->n * sizeof *s->sysctl_vals);
     s->sysctl_why = arena_alloc(&p->a, o->n * sizeof *s->sysctl_why);
     if (!s->sysctl_keys || !s->sysctl_vals || !s->sysctl_why) return;
     for (size_t i = 0; i < o->n; i++) {
-        const jv *v = o->items[i];
+        const jv *v = m[i];
         const char *key = v->key, *val;
         if (!val_str(p, v, &val)) continue;
         /* SECURITY: the key becomes a path below /proc/sys; it must stay there */
@@ -364,14 +373,9 @@ static void read_sysctl(planner *p, const jv *lx) {
             why_not = "conflicts with the OCI \"hostname\" field";
         } else why_not = "is not in a separate kernel namespace";
         if (why_not) { err_at(p, v, R_SYSCTL, arena_printf(&p->a, "sysctl \"%s\" %s", key, why_not)); continue; }
-        s->sysctl_keys[s->nsysctl++] = key;
-    }
-    /* ORDER: by name, so key order in config.json never changes the plan */
-    qsort(s->sysctl_keys, s->nsysctl, sizeof *s->sysctl_keys, cmp_str);
-    for (uint32_t i = 0; i < s->nsysctl; i++) {
-        const jv *v = json_get(o, s->sysctl_keys[i]);
-        s->sysctl_vals[i] = v->s;
-        s->sysctl_why[i] = ptr_of(p, v);
+        s->sysctl_keys[s->nsysctl] = key;
+        s->sysctl_vals[s->nsysctl] = val;
+        s->sysctl_why[s->nsysctl++] = ptr_of(p, v);
     }
 }
 

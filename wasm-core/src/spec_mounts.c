@@ -70,7 +70,11 @@ static void read_mount(planner *p, const jv *m, mount_spec *ms, bool *ok) {
     bool good = true;
     if (val_str(p, dv, &dest)) {
         if (!is_abs(dest)) { err_at(p, dv, R_MOUNT_DESTINATION, arena_printf(&p->a, "mount destination \"%s\" is not an absolute path", dest)); good = false; }
-        else ms->destination = clean_path(p, dest);
+        else if (!strcmp(clean_path(p, dest), "/")) {
+            /* SECURITY: a mount on the container's root would hide the rootfs the plan checked */
+            err_at(p, dv, R_MOUNT_DESTINATION, arena_printf(&p->a, "mount destination \"%s\" is the container's root; nothing may be mounted over it", dest));
+            good = false;
+        } else ms->destination = clean_path(p, dest);
     } else {
         if (!dv || dv->type == JV_NULL) err_missing(p, m, "destination", R_MOUNT_DESTINATION, "mount destination is required");
         good = false;

@@ -71,13 +71,13 @@ static void read_rlimits(planner *p, const jv *proc) {
         const char *type; uint64_t soft = 0, hard = 0;
         bool ok = true;
         if (!get_str(p, rl, "type", &type)) {
-            if (!json_get(rl, "type")) err_missing(p, rl, "type", R_RLIMIT_TYPE, "missing rlimit type");
+            if (is_null(json_get(rl, "type"))) err_missing(p, rl, "type", R_RLIMIT_TYPE, "missing rlimit type");
             ok = false;
         }
         bool has_soft = get_u64(p, rl, "soft", UINT64_MAX, &soft);
         bool has_hard = get_u64(p, rl, "hard", UINT64_MAX, &hard);
-        if (!has_soft && !json_get(rl, "soft")) { err_missing(p, rl, "soft", R_TYPE, "missing rlimit soft value"); ok = false; }
-        if (!has_hard && !json_get(rl, "hard")) { err_missing(p, rl, "hard", R_TYPE, "missing rlimit hard value"); ok = false; }
+        if (!has_soft && is_null(json_get(rl, "soft"))) { err_missing(p, rl, "soft", R_TYPE, "missing rlimit soft value"); ok = false; }
+        if (!has_hard && is_null(json_get(rl, "hard"))) { err_missing(p, rl, "hard", R_TYPE, "missing rlimit hard value"); ok = false; }
         if (!ok || !has_soft || !has_hard) continue;
         int res = rlimit_lookup(type);
         const jv *tv = json_get(rl, "type");
@@ -101,19 +101,25 @@ static void read_env(planner *p, const jv *proc) {
     if (!env) return;
     s->why_env = ptr_of(p, env);
     s->env.v = arena_alloc(&p->a, (env->n + 2) * sizeof *s->env.v);
-    if (!s->env.v) return;
+    uint32_t mask = 15;
+    while (mask < 2 * env->n) mask = mask * 2 + 1;
+    uint32_t *slot = arena_alloc(&p->a, (mask + 1) * sizeof *slot);   /* index + 1 into env.v; 0: free */
+    if (!s->env.v || !slot) return;
     for (size_t i = 0; i < env->n; i++) {
         const char *e;
         if (!val_str(p, env->items[i], &e)) continue;
         const char *eq = strchr(e, '=');
         if (!eq) { err_at(p, env->items[i], R_PROCESS_ENV, arena_printf(&p->a, "invalid environment variable \"%s\": missing '='", e)); continue; }
         if (eq == e) { err_at(p, env->items[i], R_PROCESS_ENV, arena_printf(&p->a, "invalid environment variable \"%s\": name cannot be empty", e)); continue; }
-        /* ORDER: a later duplicate replaces the earlier value in place, as Go's os.Setenv does */
+        /* ORDER: a later duplicate replaces the earlier value in place, as Go's os.Setenv does;
+         * found through a hash of the name, so 100,000 entries take linear time */
         size_t nl = (size_t)(eq - e) + 1;
-        uint32_t j;
-        for (j = 0; j < s->env.n; j++) if (!strncmp(s->env.v[j], e, nl)) break;
-        if (j < s->env.n) s->env.v[j] = e;
-        else s->env.v[s->env.n++] = e;
+        uint32_t h = 2166136261u;
+        for (size_t k = 0; k < nl; k++) h = (h ^ (uint8_t)e[k]) * 16777619u;
+        for (uint32_t at = h & mask;; at = (at + 1) & mask) {
+            if (!slot[at]) { slot[at] = s->env.n + 1; s->env.v[s->env.n++] = e; break; }
+            if (!strncmp(s->env.v[slot[at] - 1], e, nl)) { s->env.v[slot[at] - 1] = e; break; }
+        }
     }
 }
 
@@ -148,8 +154,8 @@ static void read_terminal(planner *p, const jv *proc) {
     bool ok = get_u64(p, cs, "height", UINT16_MAX, &h);
     ok = get_u64(p, cs, "width", UINT16_MAX, &w) && ok;
     if (!ok) {
-        if (!json_get(cs, "height")) err_missing(p, cs, "height", R_TYPE, "consoleSize.height is required");
-        if (!json_get(cs, "width")) err_missing(p, cs, "width", R_TYPE, "consoleSize.width is required");
+        if (is_null(json_get(cs, "height"))) err_missing(p, cs, "height", R_TYPE, "consoleSize.height is required");
+        if (is_null(json_get(cs, "width"))) err_missing(p, cs, "width", R_TYPE, "consoleSize.width is required");
         return;
     }
     s->console_rows = (uint32_t)h; s->console_cols = (uint32_t)w; s->why_console_size = ptr_of(p, cs);

@@ -106,21 +106,21 @@ void spec_read_hugetlb(planner *p, const jv *res) {
     }
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
-
 /* unified: file name → value, written last (after every other limit) as runc does; each line
  * of a value is its own write */
 void spec_read_unified(planner *p, const jv *uni) {
     spec *s = &p->s;
     const context *c = &p->ctx;
     if (uni->type != JV_OBJ) { err_at(p, uni, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(uni->type))); return; }
-    if (!uni->n) return;
+    /* ORDER: by name, so key order in config.json never changes the plan */
+    const jv **m = sorted_members(p, uni);
+    if (!m) return;
     s->unified_keys = arena_alloc(&p->a, uni->n * sizeof *s->unified_keys);
     s->unified_vals = arena_alloc(&p->a, uni->n * sizeof *s->unified_vals);
     s->unified_why = arena_alloc(&p->a, uni->n * sizeof *s->unified_why);
     if (!s->unified_keys || !s->unified_vals || !s->unified_why) return;
     for (size_t i = 0; i < uni->n; i++) {
-        const jv *v = uni->items[i];
+        const jv *v = m[i];
         const char *key = v->key, *val, *dot = strchr(key, '.');
         if (!val_str(p, v, &val)) continue;
         /* SECURITY: the key becomes a file name in the container's cgroup; it must stay there */
@@ -139,14 +139,9 @@ void spec_read_unified(planner *p, const jv *uni) {
             err_at(p, v, R_RESOURCE_UNIFIED, arena_printf(&p->a, "unified resource \"%s\" can't be set: controller \"%s\" not available", key, ctl));
             continue;
         }
-        s->unified_keys[s->nunified++] = key;
-    }
-    /* ORDER: by name, so key order in config.json never changes the plan */
-    qsort(s->unified_keys, s->nunified, sizeof *s->unified_keys, cmp_str);
-    for (uint32_t i = 0; i < s->nunified; i++) {
-        const jv *v = json_get(uni, s->unified_keys[i]);
-        s->unified_vals[i] = v->s;
-        s->unified_why[i] = ptr_of(p, v);
+        s->unified_keys[s->nunified] = key;
+        s->unified_vals[s->nunified] = val;
+        s->unified_why[s->nunified++] = ptr_of(p, v);
     }
 }
 
@@ -200,25 +195,19 @@ void spec_read_network(planner *p, const jv *res) {
 void spec_read_rdma(planner *p, const jv *res) {
     spec *s = &p->s;
     const jv *o = get_obj(p, res, "rdma");
-    if (!o || !o->n || !have_controller(p, o, "rdma")) return;
-    const char **keys = arena_alloc(&p->a, o->n * sizeof *keys);
+    const jv **m = sorted_members(p, o);
+    if (!m || !have_controller(p, o, "rdma")) return;
     s->rdma_lines = arena_alloc(&p->a, o->n * sizeof *s->rdma_lines);
     s->rdma_why = arena_alloc(&p->a, o->n * sizeof *s->rdma_why);
-    if (!keys || !s->rdma_lines || !s->rdma_why) return;
-    uint32_t n = 0;
+    if (!s->rdma_lines || !s->rdma_why) return;
     for (size_t i = 0; i < o->n; i++) {
-        const jv *v = o->items[i];
+        const jv *v = m[i];
         if (v->type != JV_OBJ) { err_at(p, v, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(v->type))); continue; }
         /* SECURITY: the name starts a line of rdma.max; it must be one word */
         if (strlen(v->key) != v->key_len || !*v->key || strpbrk(v->key, " \t\n")) { err_at(p, v, R_RESOURCE_NETWORK, arena_printf(&p->a, "rdma device \"%s\" is not a device name", v->key)); continue; }
-        keys[n++] = v->key;
-    }
-    qsort(keys, n, sizeof *keys, cmp_str);
-    for (uint32_t i = 0; i < n; i++) {
-        const jv *v = json_get(o, keys[i]);
         uint64_t h, ob;
         bool hh = get_u64(p, v, "hcaHandles", UINT32_MAX, &h), ho = get_u64(p, v, "hcaObjects", UINT32_MAX, &ob);
-        const char *line = keys[i];
+        const char *line = v->key;
         if (hh) line = arena_printf(&p->a, "%s hca_handle=%llu", line, (unsigned long long)h);
         if (ho) line = arena_printf(&p->a, "%s hca_object=%llu", line, (unsigned long long)ob);
         s->rdma_why[s->nrdma] = ptr_of(p, v);

@@ -68,11 +68,16 @@ export function validateFile(planner: Planner, path: string, host: HostFacts, id
   return {
     path,
     uri,
-    findings: found.map((f) => ({ ...f, ...pick(locate(index, f.pointer)) })),
+    findings: found.map((f) => ({ ...f, ...(syntaxAt(f) ?? pick(locate(index, f.pointer))) })),
   };
 }
 
 const pick = (p: { line: number; column: number }): { line: number; column: number } => ({ line: p.line, column: p.column });
+/** A syntax error has no pointer into a document that does not parse: the planner names its line and column. */
+function syntaxAt(f: Finding): { line: number; column: number } | null {
+  const m = f.rule === 'json-syntax' ? /at line (\d+), column (\d+)/.exec(f.message) : null;
+  return m ? { line: Number(m[1]), column: Number(m[2]) } : null;
+}
 
 export function totals(files: FileReport[]): Totals {
   const t: Totals = { files: files.length, errors: 0, warnings: 0, info: 0 };

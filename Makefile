@@ -3,11 +3,12 @@
 SHELL := /bin/bash
 BUILD := $(CURDIR)/build
 
-APT_PKGS := clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 musl-tools libjsmn-dev \
+APT_PKGS := clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev musl-tools libjsmn-dev \
             busybox-static runc crun hyperfine libseccomp-dev podman containerd
 # each package with the file that shows it is installed
 APT_CHECK := /usr/bin/clang-14 /usr/bin/wasm-ld-14 /usr/lib/wasm32-wasi/libc.a \
              /usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a \
+             /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a \
              /usr/bin/musl-gcc /usr/include/jsmn.h /bin/busybox /usr/sbin/runc /usr/bin/crun \
              /usr/bin/hyperfine /usr/include/seccomp.h /usr/bin/podman /usr/bin/conmon \
              /usr/bin/containerd /usr/bin/ctr /usr/bin/containerd-shim-runc-v2

@@ -104,9 +104,9 @@ const same = (x: Insn | undefined, code: number, dst: number, src: number, off: 
 export function devicePolicy(bytes: Uint8Array): DevicePolicy | undefined {
   const v = decodeInsns(bytes);
   if (bytes.length % 8 || v.length < 8) return undefined;
-  const prologue = [[OP.LDX_W, 2, 1, 0, 0], [OP.AND32_K, 2, 0, 0, 0xffff], [OP.LDX_W, 3, 1, 0, 0],
-    [OP.RSH32_K, 3, 0, 0, 16], [OP.LDX_W, 4, 1, 4, 0], [OP.LDX_W, 5, 1, 8, 0]] as const;
-  if (!prologue.every((p, i) => same(v[i], ...p))) return undefined;
+  const prologue: [number, number, number, number, number][] = [[OP.LDX_W, 2, 1, 0, 0], [OP.AND32_K, 2, 0, 0, 0xffff],
+    [OP.LDX_W, 3, 1, 0, 0], [OP.RSH32_K, 3, 0, 0, 16], [OP.LDX_W, 4, 1, 4, 0], [OP.LDX_W, 5, 1, 8, 0]];
+  if (!prologue.every(([code, dst, src, off, imm], i) => same(v[i], code, dst, src, off, imm))) return undefined;
   // `r0 = 0 or 1; exit` at i: the verdict, or undefined
   const verdict = (i: number) => {
     const x = v[i];

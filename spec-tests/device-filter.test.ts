@@ -113,6 +113,10 @@ describeAsRoot('cgroup2 and BPF_PROG_TYPE_CGROUP_DEVICE', 'the device filter on 
       'read-null': 'ok', 'write-zero': 'ok', 'mknod-fuse': 'ok', 'read-fuse': 'ok', 'write-fuse': EPERM,
       'mknod-disk': 'ok', 'read-disk': EPERM, 'mknod-full': 'ok', 'read-full': 'ok',
     }],
+    ['allow all (privileged): every node opens, a missing disk with ENXIO', [{ allow: true, access: 'rwm' }], {
+      'read-null': 'ok', 'write-zero': 'ok', 'mknod-fuse': 'ok', 'read-fuse': 'ok', 'write-fuse': 'ok',
+      'mknod-disk': 'ok', 'read-disk': 'No such device or address', 'mknod-full': 'ok', 'read-full': 'ok',
+    }],
     ['allow all, then deny c 10:229 and block devices 8:*: mknod of them is refused too', [{ allow: true, access: 'rwm' },
       { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' }, { allow: false, type: 'b', major: 8, access: 'rwm' }], {
       'read-null': 'ok', 'write-zero': 'ok', 'mknod-fuse': EPERM, 'read-fuse': NOENT,

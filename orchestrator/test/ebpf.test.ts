@@ -9,6 +9,7 @@ import { loadPlanner } from '../src/planner.js';
 import { decodePlan } from '../src/plan/decode.js';
 import { buildContext } from '../src/context.js';
 import { renderJson, renderText } from '../src/plan/render.js';
+import { privilegedSummary } from '../src/audit/diff.js';
 import type { HostFacts } from '../src/facts.js';
 
 const repo = join(import.meta.dirname, '..', '..');
@@ -298,6 +299,17 @@ describe('the device filter in the plan and its rendering', () => {
       const ma = rule.major < 0 ? 77 : rule.major, mi = rule.minor < 0 ? 77 : rule.minor;
       expect(run(f, rule.type, ma, mi, rule.access)).toBe(Number(rule.allow));
     }
+  });
+
+  it('planc diff names the device rules a v2 plan gains or loses', async () => {
+    const [a, b] = await Promise.all([plan(configWith([DENY_ALL])), plan(configWith([DENY_ALL, { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }]))]);
+    if (!a.ok || !b.ok) throw new Error('planning failed');
+    expect(privilegedSummary(decodePlan(a.plan), decodePlan(b.plan)).deviceRules).toEqual({ added: ['allow c 10:229 rwm'], removed: [] });
+    const c = await plan(configWith([ALLOW_ALL]));
+    if (!c.ok) throw new Error('planning failed');
+    const d = privilegedSummary(decodePlan(a.plan), decodePlan(c.plan)).deviceRules;
+    expect(d.added).toEqual(['allow a *:* rwm']);
+    expect(d.removed).toContain('deny a *:* rwm');
   });
 
   it('text and json views carry the rules and instructions; the op line keeps the bytes', async () => {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -132,21 +133,27 @@ int do_CLONE_INTO_CGROUP(struct ctx *c, const struct op *op, struct err *e)
  * any others: all must allow), and let both fds go; the cgroup holds the program until rmdir */
 int do_BPF_DEVICE_FILTER(struct ctx *c, const struct op *op, struct err *e)
 {
-	int cg = open(op->a[0].s, O_RDONLY | O_DIRECTORY | O_CLOEXEC), prog;
+	int cg = open(op->a[0].s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg < 0)
 		return fail_errno(e, "%s", op->a[0].s);
 	union bpf_attr a = { .prog_type = BPF_PROG_TYPE_CGROUP_DEVICE, .insn_cnt = op->a[2].n / 8,
 			     .insns = (uintptr_t)op->a[2].b, .license = (uintptr_t)op->a[1].s };
-	const char *step = "BPF_PROG_LOAD";
-	if ((prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a)) >= 0) {
+	/* kernels before 5.11 charge a program to RLIMIT_MEMLOCK: lifted for the load only (runc
+	 * lifts it too), so C, cloned later, keeps the caller's limit */
+	struct prlimit_val inf = { ~0ULL, ~0ULL }, old;
+	int lifted = syscall(SYS_prlimit64, 0, RLIMIT_MEMLOCK, &inf, &old) == 0;
+	int prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a), saved = errno;
+	const char *step = prog < 0 ? "BPF_PROG_LOAD" : NULL;
+	if (lifted)
+		syscall(SYS_prlimit64, 0, RLIMIT_MEMLOCK, &old, NULL);
+	if (prog >= 0) {
 		a = (union bpf_attr){ .target_fd = (uint32_t)cg, .attach_bpf_fd = (uint32_t)prog,
 				       .attach_type = BPF_CGROUP_DEVICE, .attach_flags = BPF_F_ALLOW_MULTI };
-		step = syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof a) < 0 ? "BPF_PROG_ATTACH" : NULL;
-	}
-	int saved = errno;
-	close(cg);
-	if (prog >= 0)
+		if (syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof a) < 0)
+			step = "BPF_PROG_ATTACH", saved = errno;
 		close(prog);
+	}
+	close(cg);
 	return step ? fail(e, saved, "%s: %s", op->a[0].s, step) : 0;
 }
 

@@ -7,15 +7,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 #include "shim.h"
 #include "sys.h"
 
 int do_MKFIFO(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	mode_t mode = (mode_t)(op->a[1].u & 07777);
 	if (mknod(op->a[0].s, S_IFIFO | mode, 0) < 0)
 		return fail_errno(e, "%s", op->a[0].s);
@@ -27,7 +28,6 @@ int do_MKFIFO(struct ctx *c, const struct op *op, struct err *e)
 
 int do_MKDIR(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (mkdir(op->a[0].s, (mode_t)op->a[1].u) < 0 && errno != EEXIST)
 		return fail_errno(e, "%s", op->a[0].s);
 	return 0;
@@ -50,20 +50,17 @@ static int write_whole(const char *path, const char *data, size_t len, struct er
 
 int do_WRITE_FILE(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	return write_whole(op->a[0].s, op->a[1].s, op->a[1].n, e);
 }
 
 /* C moves itself: "0" names the writer (on a v1 `tasks` file, its one thread) */
 int do_CGROUP_JOIN_SELF(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	return write_whole(op->a[0].s, "0", 1, e);
 }
 
 int do_SETNS(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	int fd = open(op->a[0].s, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail_errno(e, "%s", op->a[0].s);
@@ -77,7 +74,6 @@ int do_SETNS(struct ctx *c, const struct op *op, struct err *e)
 
 int do_UNSHARE(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (unshare((int)op->a[0].u) < 0)
 		return fail_errno(e, "0x%llx", (unsigned long long)op->a[0].u);
 	return 0;
@@ -131,6 +127,34 @@ int do_CLONE_INTO_CGROUP(struct ctx *c, const struct op *op, struct err *e)
 	if (pid < 0)
 		return fail(e, saved, "%s", op->a[1].s);
 	return cloned(c, pid);
+}
+
+/* cgroup v2's device allowlist: load the program, attach it to the cgroup directory (beside
+ * any others: all must allow), and let both fds go; the cgroup holds the program until rmdir */
+int do_BPF_DEVICE_FILTER(struct ctx *c, const struct op *op, struct err *e)
+{
+	int cg = open(op->a[0].s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg < 0)
+		return fail_errno(e, "%s", op->a[0].s);
+	union bpf_attr a = { .prog_type = BPF_PROG_TYPE_CGROUP_DEVICE, .insn_cnt = op->a[2].n / 8,
+			     .insns = (uintptr_t)op->a[2].b, .license = (uintptr_t)op->a[1].s };
+	/* kernels before 5.11 charge a program to RLIMIT_MEMLOCK: lifted for the load only (runc
+	 * lifts it too), so C, cloned later, keeps the caller's limit */
+	struct prlimit_val inf = { ~0ULL, ~0ULL }, old;
+	int lifted = syscall(SYS_prlimit64, 0, RLIMIT_MEMLOCK, &inf, &old) == 0;
+	int prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a), saved = errno;
+	const char *step = prog < 0 ? "BPF_PROG_LOAD" : NULL;
+	if (lifted)
+		syscall(SYS_prlimit64, 0, RLIMIT_MEMLOCK, &old, NULL);
+	if (prog >= 0) {
+		a = (union bpf_attr){ .target_fd = (uint32_t)cg, .attach_bpf_fd = (uint32_t)prog,
+				       .attach_type = BPF_CGROUP_DEVICE, .attach_flags = BPF_F_ALLOW_MULTI };
+		if (syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof a) < 0)
+			step = "BPF_PROG_ATTACH", saved = errno;
+		close(prog);
+	}
+	close(cg);
+	return step ? fail(e, saved, "%s: %s", op->a[0].s, step) : 0;
 }
 
 static const char *point_name(uint32_t p)
@@ -247,7 +271,6 @@ int do_WRITE_CHILD_PROC(struct ctx *c, const struct op *op, struct err *e)
 /* teardown: ENOENT is success; a cgroup may report EBUSY for a moment after its last task */
 int do_RMDIR(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	for (int tries = 0; rmdir(op->a[0].s) < 0; tries++) {
 		if (errno == ENOENT)
 			return 0;
@@ -260,7 +283,6 @@ int do_RMDIR(struct ctx *c, const struct op *op, struct err *e)
 
 int do_UNLINK(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (unlink(op->a[0].s) < 0 && errno != ENOENT)
 		return fail_errno(e, "%s", op->a[0].s);
 	return 0;

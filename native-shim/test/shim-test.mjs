@@ -591,6 +591,53 @@ test('clone_into_cgroup and cgroup_join_self name the cgroup and errno when they
   assert.ok(pid > 0 && zombieOrGone(pid), 'child reaped');
 }, { root: true, needs: needsHybrid });
 
+// eBPF for BPF_PROG_TYPE_CGROUP_DEVICE: deny c 1:3 (/dev/null), allow anything else
+const ebpf = (code, dst, src, off, imm) => { const b = Buffer.alloc(8); b[0] = code; b[1] = dst | (src << 4); b.writeInt16LE(off, 2); b.writeInt32LE(imm, 4); return b; };
+const denyNull = Buffer.concat([
+  ebpf(0x61, 2, 1, 0, 0), ebpf(0x54, 2, 0, 0, 0xffff), ebpf(0x61, 4, 1, 4, 0), ebpf(0x61, 5, 1, 8, 0),
+  ebpf(0x55, 2, 0, 4, 2), ebpf(0x55, 4, 0, 3, 1), ebpf(0x55, 5, 0, 2, 3),
+  ebpf(0xb4, 0, 0, 0, 0), ebpf(0x95, 0, 0, 0, 0), ebpf(0xb4, 0, 0, 0, 1), ebpf(0x95, 0, 0, 0, 0),
+]);
+
+test('bpf_device_filter: C, cloned into the cgroup after it, cannot open the device the program denies', async () => {
+  const { v2 } = cgroupMounts();
+  const dir = path.join(v2, 'planc-test', `shim-bpf-${process.pid}-${seq}`);
+  const r = await runShim('run', encode([
+    ['host', 'mkdir', path.join(v2, 'planc-test'), 0o755], ['host', 'mkdir', dir, 0o755],
+    ['host', 'bpf_device_filter', dir, 'Apache', [...denyNull]],
+    ['host', 'clone_into_cgroup', NS('NS'), dir],
+    ['host', 'sync_signal', F.SYNC_CHILD_MAY_RUN],
+    ['host', 'sync_wait', F.SYNC_CHILD_READY],
+    ['container', 'sync_wait', F.SYNC_CHILD_MAY_RUN],
+    ['container', 'sync_signal', F.SYNC_CHILD_READY],
+    ['container', 'execve', '/bin/sh', ['sh', '-c', '(exec 3</dev/zero) && echo zero-ok; (exec 3</dev/null) 2>&1 || echo null-denied; grep "^Max locked" /proc/self/limits'], ['PATH=/bin:/usr/bin'], []],
+    ['teardown', 'rmdir', dir],
+  ]));
+  assert.equal(r.code, 0, JSON.stringify(r.records) + r.stderr);
+  assert.match(r.stdout, /^zero-ok\n.*Operation not permitted\nnull-denied\n/s);
+  // the memlock limit the load lifts is back to the caller's before the clone
+  const memlock = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max locked'));
+  assert.equal(r.stdout.trim().split('\n').at(-1), memlock?.trimEnd());
+  assert.equal(fs.existsSync(dir), false, 'teardown removed the cgroup');
+}, { root: true, needs: needsHybrid });
+
+test('bpf_device_filter names the cgroup, the bpf step and errno when it fails', async () => {
+  const { v2 } = cgroupMounts();
+  const dir = path.join(v2, 'planc-test', `shim-bpf-${process.pid}-${seq}`);
+  const missing = path.join(v2, 'planc-test', 'no-such-cgroup');
+  const loop = [...ebpf(0x05, 0, 0, -1, 0)];   // ja -1: the verifier refuses a program that never exits
+  const r = await runShim('host', encode([
+    ['host', 'mkdir', path.join(v2, 'planc-test'), 0o755], ['host', 'mkdir', dir, 0o755],
+    ['host', 'bpf_device_filter', dir, 'Apache', loop],
+  ]));
+  fs.rmdirSync(dir);
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.records, [{ type: 'error', step: 2, lane: 'host', op: 'bpf_device_filter', errno: 22, errname: 'EINVAL',
+    message: `bpf_device_filter ${dir}: BPF_PROG_LOAD: invalid argument` }]);
+  const gone = await runShim('host', encode([['host', 'bpf_device_filter', missing, 'Apache', [...denyNull]]]));
+  assert.deepEqual(gone.records.map((x) => [x.step, x.errname, x.message]), [[0, 'ENOENT', `bpf_device_filter ${missing}: no such file or directory`]]);
+}, { root: true, needs: needsHybrid });
+
 test('a sync point: C goes on only once P has signalled it, after the host ops planned before it', async () => {
   const mark = path.join(work, `joined.${seq}`);
   const r = await runShim('run', encode([

@@ -12,11 +12,11 @@ describe('renderText', () => {
   it('renders every op in the table with each of its args and its why', () => {
     const ops = everyOp();
     const all = renderText(ops).trimEnd().split('\n');
-    // `|` lines are the disassembly under a seccomp filter, not ops
+    // `|` lines are what a seccomp or device filter's program says, under its op, not ops
     const lines = all.filter((l) => !/^\s+\| /.test(l));
     expect(lines).toHaveLength(OPS.length);
-    const firstExtra = all.findIndex((l) => /^\s+\| /.test(l));
-    expect(all[firstExtra - 1]).toContain(' seccomp_set_filter ');
+    const withProgram = all.filter((l, i) => !/^\s+\| /.test(l) && /^\s+\| /.test(all[i + 1] ?? '')).map((l) => /^\s*\d+ \S+\s+(\S+)/.exec(l)?.[1]);
+    expect(withProgram.sort()).toEqual(['bpf_device_filter', 'seccomp_set_filter']);
     OPS.forEach((def, i) => {
       expect(lines[i]).toContain(` ${def.name}`);
       for (const a of def.args) expect(lines[i]).toContain(` ${a.name}=`);

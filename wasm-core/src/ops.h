@@ -64,6 +64,7 @@ static inline void op_setgid(planner *p, const char *w, uint32_t gid) { emit(p, 
 static inline void op_sync_close(planner *p, const char *w, uint32_t point) { emit(p, OP_SYNC_CLOSE, C, "u", w, point); }
 static inline void op_seccomp_listener_send(planner *p, const char *w) { emit(p, OP_SECCOMP_LISTENER_SEND, C, "", w); }
 static inline void op_seccomp_listener_forward(planner *p, const char *w, const char *path, const strvec *parts) { emit(p, OP_SECCOMP_LISTENER_FORWARD, H, "sS", w, path, parts); }
+static inline void op_bpf_device_filter(planner *p, const char *w, const char *cgroup, const char *license, const uint8_t *insns, size_t len) { emit(p, OP_BPF_DEVICE_FILTER, H, "ssb", w, cgroup, license, insns, len); }
 static inline void op_rmdir(planner *p, const char *w, const char *path) { emit(p, OP_RMDIR, T, "s", w, path); }
 static inline void op_unlink(planner *p, const char *w, const char *path) { emit(p, OP_UNLINK, T, "s", w, path); }
 #undef H

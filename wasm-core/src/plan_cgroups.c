@@ -42,20 +42,47 @@ static bool overridden(planner *p, const char *path) {
     return false;
 }
 
-static void plan_devices_v1(planner *p, const char *dir) {
+/* The rules in the order they apply: the spec's, then runc's defaults whose node the spec does
+ * not replace (runc drops a default when linux.devices has its path) */
+const devrule_spec *device_rules(planner *p, uint32_t *n) {
     const spec *s = &p->s;
+    const size_t ndef = sizeof default_allow / sizeof default_allow[0];
+    devrule_spec *v = arena_alloc(&p->a, (s->ndevrules + ndef) * sizeof *v);
+    if (!v) return NULL;
+    *n = 0;
+    for (uint32_t i = 0; i < s->ndevrules; i++) v[(*n)++] = s->devrules[i];
+    for (size_t i = 0; i < ndef; i++) {
+        if (default_paths[i] && overridden(p, default_paths[i])) continue;
+        v[(*n)++] = (devrule_spec){ .allow = true, .type = default_allow[i].type, .major = default_allow[i].major,
+                                    .minor = default_allow[i].minor, .access = default_allow[i].access,
+                                    .why = "default:device-cgroup-allow" };
+    }
+    return v;
+}
+
+static void plan_devices_v1(planner *p, const char *dir) {
+    uint32_t n;
+    const devrule_spec *rules = device_rules(p, &n);
+    if (!rules) return;
     /* SECURITY: start from deny-all, then allow only what the spec and runc's list allow */
     op_write_file(p, "default:device-cgroup-reset", in_dir(p, dir, "devices.deny"), "a");
-    for (uint32_t i = 0; i < s->ndevrules; i++) {
-        const devrule_spec *r = &s->devrules[i];
-        op_write_file(p, r->why, in_dir(p, dir, r->allow ? "devices.allow" : "devices.deny"),
-                      dev_rule(p, r->type, r->major, r->minor, r->access));
-    }
-    for (size_t i = 0; i < sizeof default_allow / sizeof default_allow[0]; i++) {
-        if (default_paths[i] && overridden(p, default_paths[i])) continue;
-        op_write_file(p, "default:device-cgroup-allow", in_dir(p, dir, "devices.allow"),
-                      dev_rule(p, default_allow[i].type, default_allow[i].major, default_allow[i].minor, default_allow[i].access));
-    }
+    for (uint32_t i = 0; i < n; i++)
+        op_write_file(p, rules[i].why, in_dir(p, dir, rules[i].allow ? "devices.allow" : "devices.deny"),
+                      dev_rule(p, rules[i].type, rules[i].major, rules[i].minor, rules[i].access));
+}
+
+/* cgroup v2 has no devices files: the folded rules become an eBPF program on the cgroup.
+ * SECURITY: attached right after the cgroup is made, before C exists: C is cloned into it
+ * (CLONE_INTO_CGROUP) or joins it once it may run, so it never runs there unfiltered */
+static void plan_devices_v2(planner *p, const char *dir) {
+    const spec *s = &p->s;
+    size_t len;
+    const uint8_t *insns = dev_policy_bpf(p, &s->devpol, &len);
+    const char *why = s->why_devrules
+        ? arena_printf(&p->a, "default:device-cgroup-reset %s default:device-cgroup-allow", s->why_devrules)
+        : "default:device-cgroup-reset default:device-cgroup-allow";
+    /* runc's license string: no GPL-only helper is called */
+    op_bpf_device_filter(p, why, dir, "Apache", insns, len);
 }
 
 static void plan_memory_v1(planner *p, const char *dir, bool update) {
@@ -191,6 +218,7 @@ static const char *enable_all(planner *p) {
     return buf_cstr(&en);
 }
 
+/* the leaf's limits, then its device rules: an eBPF program attached to it */
 static void plan_v2(planner *p) {
     const char *path = cg_path(p), *why = cg_why(p), *root = p->ctx.unified;
     const char *enable = enable_all(p);
@@ -205,6 +233,7 @@ static void plan_v2(planner *p) {
         if (!*q) break;
     }
     plan_limits_v2(p, parent, false);
+    plan_devices_v2(p, parent);
 }
 
 static void plan_memory_v2(planner *p, const char *dir) {

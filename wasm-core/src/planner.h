@@ -90,6 +90,7 @@ typedef struct {
 typedef struct {
     bool allow; char type; int64_t major, minor;  /* -1: wildcard */
     const char *access, *why;
+    const jv *at;                       /* the rule in config.json; NULL for runc's defaults */
 } devrule_spec;
 
 /* blockIO device lists, in the order runc writes them */
@@ -97,6 +98,13 @@ enum { BLK_WEIGHT, BLK_READ_BPS, BLK_WRITE_BPS, BLK_READ_IOPS, BLK_WRITE_IOPS, B
 /* value: the weight (0: none) or the rate; leaf: weightDevice's leafWeight (0: none) */
 typedef struct { int64_t major, minor; uint64_t value, leaf; const char *why, *why_leaf; } blkdev_spec;
 typedef struct { const char *pagesize; uint64_t limit; const char *why; } hugetlb_spec;
+
+/* the device rules folded as runc folds them (devices_bpf.c): a default verdict and the
+ * exceptions to it, each a set of DEV_ACC_* bits on one (type, major, minor), -1 a wildcard */
+enum { DEV_ACC_MKNOD = 1, DEV_ACC_READ = 2, DEV_ACC_WRITE = 4 };   /* BPF_DEVCG_ACC_* */
+enum { DEV_TYPE_BLOCK = 1, DEV_TYPE_CHAR = 2 };                     /* BPF_DEVCG_DEV_* */
+typedef struct { char type; int64_t major, minor; uint32_t access; const jv *at; } dev_exception;
+typedef struct { bool default_allow; dev_exception *v; uint32_t n; } dev_policy;
 
 /* one entry of linux.netDevices: the host's device and its name in the container */
 typedef struct { const char *host, *name, *why; } netdev_spec;
@@ -163,7 +171,8 @@ typedef struct {
     const char **masked, **masked_why; uint32_t nmasked;
     const char **ro_paths, **ro_why; uint32_t nro;
     device_spec *devices; uint32_t ndevices;
-    devrule_spec *devrules; uint32_t ndevrules;
+    devrule_spec *devrules; uint32_t ndevrules; const char *why_devrules;
+    dev_policy devpol;                  /* devrules then runc's defaults, folded */
     const char *cgroups_path, *why_cgroups_path;   /* cleaned, absolute */
     bool has_root_prop; uint64_t root_prop; const char *why_root_prop;
     /* resources */
@@ -271,6 +280,12 @@ void plan_exec_affinity(planner *p, bool final);   /* exec: initial (P, before c
 void emit_begin(planner *p);
 void emit(planner *p, int op, int lane, const char *expect_sig, const char *why, ...);
 void emit_end(planner *p);
+
+/* devices_bpf.c: false when a rule cannot be folded (reported); plan_cgroups.c: the rules
+ * in the order they apply, the spec's then runc's defaults */
+bool dev_policy_fold(planner *p, const devrule_spec *rules, uint32_t n, dev_policy *pol);
+const uint8_t *dev_policy_bpf(planner *p, const dev_policy *pol, size_t *len);
+const devrule_spec *device_rules(planner *p, uint32_t *n);
 
 /* seccomp.c */
 void spec_read_seccomp(planner *p, const jv *lx);

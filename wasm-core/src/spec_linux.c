@@ -126,10 +126,11 @@ static void read_devrules(planner *p, const jv *res) {
     if (!arr) return;
     s->devrules = arena_alloc(&p->a, (arr->n + 1) * sizeof *s->devrules);
     if (!s->devrules) return;
+    s->why_devrules = ptr_of(p, arr);
     for (size_t i = 0; i < arr->n; i++) {
         const jv *d = arr->items[i];
         if (d->type != JV_OBJ) { err_at(p, d, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(d->type))); continue; }
-        devrule_spec x = { .type = 'a', .major = -1, .minor = -1, .access = "rwm", .why = ptr_of(p, d) };
+        devrule_spec x = { .type = 'a', .major = -1, .minor = -1, .access = "rwm", .why = ptr_of(p, d), .at = d };
         bool ok = true;
         if (!get_bool(p, d, "allow", &x.allow)) {
             if (!json_get(d, "allow") || json_get(d, "allow")->type == JV_NULL) { err_missing(p, d, "allow", R_DEVICE_RULE, "device rule needs \"allow\""); }
@@ -503,6 +504,11 @@ void spec_read(planner *p, const jv *root) {
         err_at(p, hu ? um : gm, R_USER_NAMESPACE, "user namespace mappings specified, but no user namespace in linux.namespaces");
     if (s->userns && (!hu || !hg))
         err_at(p, lx, R_USER_NAMESPACE, arena_printf(&p->a, "a new user namespace needs linux.%s", hu ? "gidMappings" : "uidMappings"));
+    /* the device rules with runc's defaults after them: v2's filter is made from the result,
+     * and a list runc refuses is refused on every host */
+    uint32_t nrules;
+    const devrule_spec *rules = device_rules(p, &nrules);
+    if (rules) dev_policy_fold(p, rules, nrules, &s->devpol);
 }
 
 /* pause/resume: only where the container's cgroup is */

@@ -5,6 +5,7 @@
 import { FLAGS, OPS } from '../gen/ops.js';
 import type { ArgValue, PlanOp } from '../plan/decode.js';
 import { renderArg, renderOpLine } from '../plan/render.js';
+import { devicePolicy, ruleText } from '../plan/ebpf.js';
 
 export interface ArgChange { arg: string; from: string; to: string; delta?: string }
 export interface OpChange {
@@ -192,6 +193,12 @@ function view(ops: readonly PlanOp[]): PrivView {
       case 'write_file': {
         const m = /\/devices\.(allow|deny)$/.exec(a.path as string);
         if (m) v.deviceRules.add(`${m[1]} ${a.data as string}`);
+        break;
+      }
+      case 'bpf_device_filter': {
+        // cgroup v2: the rules the program enforces, in the words v1's devices files use
+        const p = devicePolicy(a.insns as Uint8Array);
+        for (const line of p ? [...p.rules.map(ruleText), `${p.defaultAllow ? 'allow' : 'deny'} a *:* rwm`] : ['unreadable device program']) v.deviceRules.add(line);
         break;
       }
       case 'mknod_in_root': v.deviceNodes.add(`${a.path as string} ${NODE_TYPE[(a.mode as number) & 0o170000] ?? '?'} ${a.major}:${a.minor}`); break;

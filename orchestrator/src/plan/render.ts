@@ -4,6 +4,7 @@ import { FLAGS, OPS, type ArgDef, type OpDef } from '../gen/ops.js';
 import type { ArgValue, PlanOp } from './decode.js';
 import { sha256Hex } from '../sha256.js';
 import { disassemble } from './bpf.js';
+import { describeDeviceFilter } from './ebpf.js';
 
 const BY_NAME = new Map<string, OpDef>(OPS.map((o) => [o.name, o]));
 const U64_MAX = 0xffffffffffffffffn;
@@ -64,15 +65,19 @@ export function renderOpLine(o: PlanOp, width = 3): string {
   return `${[head, ...args].join(' ')}  # ${o.why}`;
 }
 
-// A seccomp filter is also shown disassembled under its op line (`|`-prefixed), so a
-// reviewer reads syscalls and actions as well as the bytes.
+/** The lines read out of an op's program: a seccomp filter's instructions; a device filter's
+ * rules, then its instructions. None for other ops. */
+export function programLines(o: PlanOp): string[] {
+  if (o.op === 'seccomp_set_filter') return disassemble(o.args.filter as Uint8Array);
+  if (o.op === 'bpf_device_filter') return describeDeviceFilter(o.args.insns as Uint8Array);
+  return [];
+}
+
+// A program is also shown read out under its op line (`|`-prefixed), so a reviewer reads
+// syscalls and actions, or devices and access, as well as the bytes.
 export function renderText(ops: readonly PlanOp[]): string {
   const width = String(Math.max(0, ops.length - 1)).length;
-  return ops.map((o) => {
-    const line = renderOpLine(o, width) + '\n';
-    if (o.op !== 'seccomp_set_filter') return line;
-    return line + disassemble(o.args.filter as Uint8Array).map((l) => `${' '.repeat(width)}   | ${l}\n`).join('');
-  }).join('');
+  return ops.map((o) => renderOpLine(o, width) + '\n' + programLines(o).map((l) => `${' '.repeat(width)}   | ${l}\n`).join('')).join('');
 }
 
 function jsonValue(v: ArgValue): unknown {
@@ -83,7 +88,8 @@ function jsonValue(v: ArgValue): unknown {
 
 export interface JsonPlan {
   digest: string;
-  ops: { index: number; lane: string; op: string; why: string; args: Record<string, unknown> }[];
+  /** program: a device filter's lines as the text view shows them (rules, then instructions) */
+  ops: { index: number; lane: string; op: string; why: string; args: Record<string, unknown>; program?: string[] }[];
 }
 
 export function renderJson(ops: readonly PlanOp[], bytes: Uint8Array): JsonPlan {
@@ -92,6 +98,7 @@ export function renderJson(ops: readonly PlanOp[], bytes: Uint8Array): JsonPlan 
     ops: ops.map((o) => ({
       index: o.index, lane: o.lane, op: o.op, why: o.why,
       args: Object.fromEntries(Object.entries(o.args).map(([k, v]) => [k, jsonValue(v)])),
+      ...(o.op === 'bpf_device_filter' ? { program: programLines(o) } : {}),
     })),
   };
 }

@@ -139,7 +139,9 @@ static int mkdir_p(struct ctx *c, const char *path, mode_t mode, struct err *e)
 
 int do_OPEN_ROOT(struct ctx *c, const struct op *op, struct err *e)
 {
-	int fd = open(op->a[0].s, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* SECURITY: no symlink anywhere in the rootfs path (runc refuses one too): the path the plan
+	 * shows is the directory used, and no link can be swapped under it */
+	int fd = sys_openat2(AT_FDCWD, op->a[0].s, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
 	if (fd < 0)
 		return fail_errno(e, "%s", op->a[0].s);
 	if (c->root_fd >= 0)
@@ -257,8 +259,9 @@ int do_MOUNT_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
 	 * PATH_COPY_UP it is opened for reading: after the mount it still lists what is below */
 	int tfd = resolve_in_root(c, target, pflags & PATH_COPY_UP ? O_RDONLY | O_DIRECTORY
 				  : O_PATH | (pflags & PATH_NO_SYMLINK ? O_NOFOLLOW : 0), e);
-	struct stat st;
-	if (tfd >= 0 && (pflags & PATH_NO_SYMLINK) && (fstat(tfd, &st) < 0 || !S_ISDIR(st.st_mode))) {
+	struct stat st = { 0 };
+	int had = tfd >= 0 && fstat(tfd, &st) == 0;   /* PATH_KEEP_MODE: the mode it had */
+	if (tfd >= 0 && (pflags & PATH_NO_SYMLINK) && (!had || !S_ISDIR(st.st_mode))) {
 		close(tfd);
 		fail(e, ENOTDIR, "%s -> %s: must be mounted on ordinary directory", source, target);
 		e->bare = 1;
@@ -297,10 +300,12 @@ int do_MOUNT_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
 	if ((r = proc_fd_path(tpath, sizeof tpath, tfd, e)) == 0 &&
 	    mount(src, tpath, or_null(a[3].s), (unsigned long)a[4].u, or_null(a[5].s)) < 0)
 		r = fail_errno(e, "%s -> %s", source, target);
-	if (r == 0 && (pflags & PATH_COPY_UP)) {
+	if (r == 0 && (pflags & PATH_COPY_UP || (pflags & PATH_KEEP_MODE && had))) {
 		int to = r = resolve_in_root(c, target, O_RDONLY | O_DIRECTORY, e);
 		if (to >= 0) {
-			r = copy_dir(tfd, to, target, e);
+			r = pflags & PATH_COPY_UP ? copy_dir(tfd, to, target, e) : 0;
+			if (r == 0 && pflags & PATH_KEEP_MODE && had && fchmod(to, st.st_mode & 07777) < 0)
+				r = fail_errno(e, "%s: chmod", target);
 			close(to);
 		}
 	}

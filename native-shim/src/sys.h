@@ -12,6 +12,7 @@ struct open_how {            /* openat2(2) */
 	uint64_t resolve;
 };
 #define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS   0x04
 #define RESOLVE_IN_ROOT       0x10
 
 struct cap_header { uint32_t version; int pid; };

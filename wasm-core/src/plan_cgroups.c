@@ -432,7 +432,9 @@ void plan_cgroup_mount(planner *p, const mount_spec *m) {
         return;
     }
     op_mkdir_in_root(p, m->why, m->destination, 0755);
-    op_mount_in_root(p, m->why, "tmpfs", F_SRC_STRING, m->destination, "tmpfs", base, "mode=755", 0);
+    /* the tmpfs takes the mode of the directory it covers (sysfs's 0555 /sys/fs/cgroup), as
+     * runc's tmpfs mounts do: a container without CAP_DAC_OVERRIDE cannot plant files there */
+    op_mount_in_root(p, m->why, "tmpfs", F_SRC_STRING, m->destination, "tmpfs", base, "mode=755", F_PATH_KEEP_MODE);
     for (uint32_t k = 0; k < m->npflags; k++)
         op_mount_in_root(p, m->why, "", F_SRC_NONE, m->destination, "", m->pflags[k], "", 0);
     const char *path = cg_path(p);

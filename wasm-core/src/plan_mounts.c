@@ -52,9 +52,11 @@ static void plan_one_mount(planner *p, const mount_spec *m) {
     /* ORDER: tmpfs and /dev are mounted writable and made read-only after /dev is populated
      * and pivot_root is done (runc's finalizeRootfs) */
     if (is_type(m, "tmpfs") || is_dev(m)) flags &= ~(uint64_t)F_MS_RDONLY;
-    op_mkdir_in_root(p, m->why, m->destination, 0755);
-    /* tmpcopyup counts for tmpfs only, as in runc */
-    uint32_t pf = m->copy_up && is_type(m, "tmpfs") ? F_PATH_COPY_UP : 0;
+    /* tmpcopyup counts for tmpfs only, as in runc; a tmpfs over a directory that was there
+     * takes that directory's mode, one made for it keeps the mount's (runc's tmpfs rule), so
+     * the target is made by the mount op itself */
+    uint32_t pf = is_type(m, "tmpfs") ? F_PATH_CREATE | F_PATH_KEEP_MODE | (m->copy_up ? F_PATH_COPY_UP : 0) : 0;
+    if (!is_type(m, "tmpfs")) op_mkdir_in_root(p, m->why, m->destination, 0755);
     /* SECURITY: procfs and sysfs never through a symlink in the rootfs, as runc refuses it */
     if (is_type(m, "proc") || is_type(m, "sysfs")) pf |= F_PATH_NO_SYMLINK;
     /* SECURITY: the copied files are tmpfs pages charged to the writer's memory cgroup for

@@ -1,0 +1,48 @@
+// Hostile bundles and images, each run under planc and under runc: a rootfs path that is a
+// symlink (which could be swapped between the plan and its apply), and a container that tries
+// to plant files beside the cgroup hierarchies in /sys/fs/cgroup. A canary on the host must
+// stay untouched and the container must not see the host. Root only.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compatHarness, msg, ready, RTS, why } from '../../orchestrator/test/compat-harness.js';
+
+const { tmp, roots, bundle, call, cgroupDirs, setUp, tearDown } = compatHarness('attack-img');
+beforeAll(setUp);
+afterAll(tearDown);
+
+describe.skipIf(!ready)(`hostile image layouts${ready ? '' : ` (skipped: ${why})`}`, () => {
+  it('refuses a rootfs path that is a symlink, as runc does, and leaves nothing', () => {
+    // the link points at a directory on the host that holds a canary the container could write
+    const host = path.join(tmp, 'host-dir');
+    fs.mkdirSync(host, { recursive: true });
+    fs.cpSync(path.join(tmp, 'rootfs'), host, { recursive: true, verbatimSymlinks: true });
+    fs.writeFileSync(path.join(host, 'canary'), 'untouched');
+    const link = path.join(tmp, 'rootfs-link');
+    fs.symlinkSync(host, link);
+    for (const rt of RTS) {
+      const b = bundle(rt, 'rootlink', ['sh', '-c', 'echo escaped > /canary'], (c) => { c.root.path = link; });
+      const r = call(rt, ['run', '-b', b, 'rootlink']);
+      expect([rt, r.status === 0]).toEqual([rt, false]);
+      if (rt === 'planc') expect(msg(r.stderr)).toMatch(/open_root .*rootfs-link: too many levels of symbolic links/);
+      else expect(msg(r.stderr)).toContain('not an absolute path, or a symlink');
+      expect(fs.existsSync(path.join(roots[rt], 'rootlink'))).toBe(false);
+    }
+    expect(fs.readFileSync(path.join(host, 'canary'), 'utf8')).toBe('untouched');
+    expect(cgroupDirs().filter((d) => d.endsWith('-rootlink'))).toEqual([]);
+  });
+
+  it('gives the /sys/fs/cgroup tmpfs the mode of the sysfs directory it covers, as runc: nothing can be planted beside the hierarchies', () => {
+    const out: Record<string, string> = {};
+    for (const rt of RTS) {
+      const b = bundle(rt, 'cgro', ['sh', '-c', 'stat -c %a /sys/fs/cgroup; mkdir /sys/fs/cgroup/planted 2>&1; touch /sys/fs/cgroup/file 2>&1; ls /sys/fs/cgroup | grep -c planted']);
+      const r = call(rt, ['run', '-b', b, 'cgro']);
+      out[rt] = r.stdout;
+    }
+    expect(out.planc).toBe(out.runc);
+    // runc's tmpfs rule: a tmpfs over an existing directory takes its mode (sysfs's 0555); the
+    // default capabilities hold no CAP_DAC_OVERRIDE, so root in the container cannot write there
+    if (!fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) expect(out.planc).toMatch(/^555\n.*Permission denied/s);
+    expect(out.planc.trim().endsWith('0')).toBe(true);
+  });
+});

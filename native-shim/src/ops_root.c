@@ -495,8 +495,14 @@ int do_MASK_PATH(struct ctx *c, const struct op *op, struct err *e)
 			r = fail_errno(e, "%s", path);
 		goto out;
 	}
-	if ((r = nfd = resolve_in_root(c, "/dev/null", O_PATH, e)) < 0)
+	if ((r = nfd = resolve_in_root(c, "/dev/null", O_PATH | O_NOFOLLOW, e)) < 0)
 		goto out;
+	/* SECURITY: only the null device itself masks (a /dev/null that is a link or some other
+	 * file would bind that file over the masked path: CVE-2025-31133) */
+	if (fstat(nfd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+		r = fail(e, EPERM, "%s: /dev/null is not the null device (char 1:3)", path);
+		goto out;
+	}
 	if ((r = proc_fd_path(npath, sizeof npath, nfd, e)) == 0 &&
 	    mount(npath, tpath, NULL, MS_BIND, NULL) < 0)
 		r = fail_errno(e, "%s", path);

@@ -46,3 +46,56 @@ describe.skipIf(!ready)(`hostile image layouts${ready ? '' : ` (skipped: ${why})
     expect(out.planc.trim().endsWith('0')).toBe(true);
   });
 });
+
+describe.skipIf(!ready)(`hostile /dev and /sys${ready ? '' : ` (skipped: ${why})`}`, () => {
+  it('masks only with the null device: a bind-mounted /dev whose null is a link to a procfs file is refused', () => {
+    // a host directory the image's author controls, bound over /dev, with null a symlink into procfs
+    const hostDev = path.join(tmp, 'host-dev');
+    fs.mkdirSync(hostDev, { recursive: true });
+    fs.symlinkSync('/proc/self/status', path.join(hostDev, 'null'));
+    const seen: Record<string, { status: number | null; keys: boolean; stderr: string }> = {};
+    for (const rt of RTS) {
+      const b = bundle(rt, 'devnull', ['sh', '-c', 'cat /proc/keys 2>/dev/zero | head -1'], (c) => {
+        c.mounts = c.mounts.map((m: { destination: string }) => (m.destination === '/dev'
+          ? { destination: '/dev', type: 'bind', source: hostDev, options: ['rbind', 'rw'] } : m));
+      });
+      const r = call(rt, ['run', '-b', b, 'devnull']);
+      seen[rt] = { status: r.status, keys: r.stdout.startsWith('Name:'), stderr: msg(r.stderr) };
+    }
+    // planc never starts such a container; runc 1.1.5 starts it with /proc/keys showing the linked file
+    expect(seen.planc.status).not.toBe(0);
+    expect(seen.planc.stderr).toMatch(/mask_path \/proc\/\S+: \/dev\/null is not the null device \(char 1:3\)/);
+    expect(seen.planc.keys).toBe(false);
+    expect(fs.readlinkSync(path.join(hostDev, 'null'))).toBe('/proc/self/status');
+    expect(fs.existsSync(path.join(roots.planc, 'devnull'))).toBe(false);
+    if (seen.runc.status === 0) expect(seen.runc.keys).toBe(true);
+  });
+
+  it('refuses a /sys that is a symlink into a bind-mounted host volume, and the volume stays untouched', () => {
+    const vol = path.join(tmp, 'host-vol');
+    fs.mkdirSync(path.join(vol, 'x'), { recursive: true });
+    fs.writeFileSync(path.join(vol, 'canary'), 'untouched');
+    const before = fs.readdirSync(vol).sort();
+    const out: Record<string, { status: number | null; stderr: string }> = {};
+    for (const rt of RTS) {
+      const rootfs = path.join(tmp, `${rt}-symsys-rootfs`);
+      fs.cpSync(path.join(tmp, 'rootfs'), rootfs, { recursive: true, verbatimSymlinks: true });
+      fs.rmSync(path.join(rootfs, 'sys'), { recursive: true, force: true });
+      fs.mkdirSync(path.join(rootfs, 'vol'), { recursive: true });
+      fs.symlinkSync('/vol/x', path.join(rootfs, 'sys'));
+      const b = bundle(rt, 'symsys', ['true'], (c) => {
+        c.root.path = rootfs;
+        // the volume is mounted before /sys: the link resolves into the host directory
+        c.mounts.unshift({ destination: '/vol', type: 'bind', source: vol, options: ['rbind', 'rw'] });
+      });
+      const r = call(rt, ['run', '-b', b, 'symsys']);
+      out[rt] = { status: r.status, stderr: msg(r.stderr) };
+    }
+    expect(out.planc.status).not.toBe(0);
+    expect(out.planc.stderr).toContain('must be mounted on ordinary directory');
+    expect(fs.readdirSync(vol).sort()).toEqual(before);
+    expect(fs.readdirSync(path.join(vol, 'x'))).toEqual([]);
+    expect(fs.readFileSync(path.join(vol, 'canary'), 'utf8')).toBe('untouched');
+    expect(fs.existsSync(path.join(roots.planc, 'symsys'))).toBe(false);
+  });
+});

@@ -1,7 +1,7 @@
 // Differential tests against runc (the reference): the same bundle, the same command sequence, and
 // the same states, exit codes and error texts under both. Root only; cgroups live under /planc-test/.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bin, compatHarness, msg, ready, repo, RTS, RUNC, why, type Out, type Rt } from './compat-harness.js';
@@ -116,6 +116,17 @@ describe.skipIf(!ready)(`planc against runc 1.1.5${ready ? '' : ` (skipped: ${wh
     expect(empty.planc.stdout).toBe(empty.runc.stdout);
     const quiet = both(() => ['list', '-q']);
     expect(quiet.planc).toEqual(quiet.runc);
+  });
+
+  it('list names a container whose state cannot be read on stderr and lists the rest, as runc', () => {
+    const r = join(tmp, 'list-damaged');
+    for (const [id, text] of [['cut', '{"id":"cut","pid":1,"bu'], ['empty', '{}'], ['nostate', null]] as const) {
+      mkdirSync(join(r, id), { recursive: true });
+      if (text !== null) writeFileSync(join(r, id, 'state.json'), text);
+    }
+    const out = (rt: Rt) => { const x = call(rt, ['--root', r, 'list'], { root: false }); return [x.status, x.stdout, x.stderr.split('\n').filter(Boolean).map((l) => l.split(':')[0])]; };
+    expect(out('planc')).toEqual(out('runc'));
+    expect(out('planc')[2]).toEqual(['load container cut', 'load container empty', 'load container nostate']);
   });
 
   it('pause returns once every task is frozen, resume once thawed (v1 freezer.state, v2 cgroup.events)', () => {

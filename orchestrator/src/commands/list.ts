@@ -4,8 +4,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Globals } from '../globals.js';
 import { PlancError } from '../errors.js';
-import { stdout } from '../out.js';
-import { readState } from '../state.js';
+import { stderr, stdout } from '../out.js';
+import { readState, type State } from '../state.js';
 import { liveStatus } from '../status.js';
 
 // The user name of a uid from the host's /etc/passwd, or "#<uid>" as runc prints unknown ones.
@@ -25,16 +25,30 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('') + '\n').join('');
 }
 
+/** The state with the fields list shows, or an error naming the first one that is wrong. */
+function wellFormed(s: State): State {
+  if (s === null || typeof s !== 'object') throw new Error('state.json is not an object');
+  for (const [k, t] of [['id', 'string'], ['pid', 'number'], ['bundle', 'string'], ['created', 'string']] as const) {
+    if (typeof (s as unknown as Record<string, unknown>)[k] !== t) throw new Error(`state.json: "${k}" is not a ${t}`);
+  }
+  return s;
+}
+
 export function listCommand(opts: { format?: string; quiet?: boolean }, g: Globals): void {
   let names: string[] = [];
   try { names = readdirSync(g.root).sort(); } catch { /* no root yet: no containers */ }
+  // A container whose state cannot be read (cut short by a kill, edited by hand) is named on
+  // stderr and skipped, as runc does; the others are listed.
   const items = names.flatMap((id) => {
     const dir = join(g.root, id);
     try {
-      const s = readState(dir);
+      const s = wellFormed(readState(dir));
       const status = liveStatus(dir, s);
       return [{ ...s, pid: status === 'stopped' ? 0 : s.pid, status, owner: userName(statSync(dir).uid) }];
-    } catch { return []; }
+    } catch (e) {
+      stderr(`load container ${id}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'container does not exist' : (e as Error).message}\n`);
+      return [];
+    }
   });
   if (opts.quiet) { stdout(items.map((s) => s.id + '\n').join('')); return; }
   if (opts.format !== undefined && opts.format !== 'table' && opts.format !== 'json') throw new PlancError('invalid format option');

@@ -257,8 +257,8 @@ int do_MOUNT_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
 		return fail(e, EINVAL, "%s -> %s: src_kind %llu", source, target, (unsigned long long)kind);
 	/* ORDER: target first, so a missing optional target never touches the source. With
 	 * PATH_COPY_UP it is opened for reading: after the mount it still lists what is below */
-	int tfd = resolve_in_root(c, target, pflags & PATH_COPY_UP ? O_RDONLY | O_DIRECTORY
-				  : O_PATH | (pflags & PATH_NO_SYMLINK ? O_NOFOLLOW : 0), e);
+	int tflags = pflags & PATH_COPY_UP ? O_RDONLY | O_DIRECTORY : O_PATH | (pflags & PATH_NO_SYMLINK ? O_NOFOLLOW : 0);
+	int tfd = resolve_in_root(c, target, tflags, e);
 	struct stat st = { 0 };
 	int had = tfd >= 0 && fstat(tfd, &st) == 0;   /* PATH_KEEP_MODE: the mode it had */
 	if (tfd >= 0 && (pflags & PATH_NO_SYMLINK) && (!had || !S_ISDIR(st.st_mode))) {
@@ -293,7 +293,7 @@ int do_MOUNT_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
 	if (tfd < 0) {   /* missing, and PATH_CREATE */
 		if ((r = create_target(c, target, srcfd, e)) < 0)
 			goto out;
-		if ((tfd = r = resolve_in_root(c, target, O_PATH, e)) < 0)
+		if ((tfd = r = resolve_in_root(c, target, tflags, e)) < 0)
 			goto out;
 	}
 	/* SECURITY: mount onto the fd, never the re-resolved string (CVE-2021-30465) */

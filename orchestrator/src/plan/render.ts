@@ -64,14 +64,22 @@ export function renderOpLine(o: PlanOp, width = 3): string {
   return `${[head, ...args].join(' ')}  # ${o.why}`;
 }
 
+// "MemoryMax=t:1048576" as "MemoryMax (t) = 1048576": a unit property, one per line
+function propertyLine(prop: string): string {
+  const m = /^([^=]*)=([^:]*):(.*)$/s.exec(prop);
+  return m ? `${m[1]} (${m[2]}) = ${m[3]}` : prop;
+}
+
 // A seccomp filter is also shown disassembled under its op line (`|`-prefixed), so a
-// reviewer reads syscalls and actions as well as the bytes.
+// reviewer reads syscalls and actions as well as the bytes; a systemd unit's properties are
+// listed one per line the same way.
 export function renderText(ops: readonly PlanOp[]): string {
   const width = String(Math.max(0, ops.length - 1)).length;
   return ops.map((o) => {
     const line = renderOpLine(o, width) + '\n';
-    if (o.op !== 'seccomp_set_filter') return line;
-    return line + disassemble(o.args.filter as Uint8Array).map((l) => `${' '.repeat(width)}   | ${l}\n`).join('');
+    const more = o.op === 'seccomp_set_filter' ? disassemble(o.args.filter as Uint8Array)
+      : o.lane === 'caller' && Array.isArray(o.args.properties) ? (o.args.properties as string[]).map(propertyLine) : [];
+    return line + more.map((l) => `${' '.repeat(width)}   | ${l}\n`).join('');
   }).join('');
 }
 

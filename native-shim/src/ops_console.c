@@ -138,7 +138,6 @@ out:
  * for both ends, so this is what its master's reader gets) */
 int do_TTY_CLEAR_OFLAG(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	struct termios t;
 	int fd = (int)op->a[0].u;
 	if (tcgetattr(fd, &t) < 0)

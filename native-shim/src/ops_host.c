@@ -15,7 +15,6 @@
 
 int do_MKFIFO(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	mode_t mode = (mode_t)(op->a[1].u & 07777);
 	if (mknod(op->a[0].s, S_IFIFO | mode, 0) < 0)
 		return fail_errno(e, "%s", op->a[0].s);
@@ -27,7 +26,6 @@ int do_MKFIFO(struct ctx *c, const struct op *op, struct err *e)
 
 int do_MKDIR(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (mkdir(op->a[0].s, (mode_t)op->a[1].u) < 0 && errno != EEXIST)
 		return fail_errno(e, "%s", op->a[0].s);
 	return 0;
@@ -50,20 +48,17 @@ static int write_whole(const char *path, const char *data, size_t len, struct er
 
 int do_WRITE_FILE(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	return write_whole(op->a[0].s, op->a[1].s, op->a[1].n, e);
 }
 
 /* C moves itself: "0" names the writer (on a v1 `tasks` file, its one thread) */
 int do_CGROUP_JOIN_SELF(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	return write_whole(op->a[0].s, "0", 1, e);
 }
 
 int do_SETNS(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	int fd = open(op->a[0].s, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail_errno(e, "%s", op->a[0].s);
@@ -77,7 +72,6 @@ int do_SETNS(struct ctx *c, const struct op *op, struct err *e)
 
 int do_UNSHARE(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (unshare((int)op->a[0].u) < 0)
 		return fail_errno(e, "0x%llx", (unsigned long long)op->a[0].u);
 	return 0;
@@ -228,7 +222,6 @@ int do_SYNC_CALLER(struct ctx *c, const struct op *op, struct err *e)
 
 int do_CALLER_OP(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	return fail(e, EINVAL, "%s: an op of the caller's lane", op->def->name);
 }
 
@@ -253,7 +246,6 @@ int do_WRITE_CHILD_PROC(struct ctx *c, const struct op *op, struct err *e)
 /* teardown: ENOENT is success; a cgroup may report EBUSY for a moment after its last task */
 int do_RMDIR(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	for (int tries = 0; rmdir(op->a[0].s) < 0; tries++) {
 		if (errno == ENOENT)
 			return 0;
@@ -266,7 +258,6 @@ int do_RMDIR(struct ctx *c, const struct op *op, struct err *e)
 
 int do_UNLINK(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (unlink(op->a[0].s) < 0 && errno != ENOENT)
 		return fail_errno(e, "%s", op->a[0].s);
 	return 0;

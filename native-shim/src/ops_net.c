@@ -31,7 +31,6 @@ static int link_flag(const char *name, int up, struct err *e)
 
 int do_LINK_UP(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	return strlen(op->a[0].s) >= IFNAMSIZ ? fail(e, EINVAL, "%s: name too long", op->a[0].s) : link_flag(op->a[0].s, 1, e);
 }
 

@@ -19,7 +19,6 @@
 
 int do_SETHOSTNAME(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (syscall(SYS_sethostname, op->a[0].s, (size_t)op->a[0].n) < 0)
 		return fail_errno(e, "%s", op->a[0].s);
 	return 0;
@@ -27,7 +26,6 @@ int do_SETHOSTNAME(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SETDOMAINNAME(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (syscall(SYS_setdomainname, op->a[0].s, (size_t)op->a[0].n) < 0)
 		return fail_errno(e, "%s", op->a[0].s);
 	return 0;
@@ -35,7 +33,6 @@ int do_SETDOMAINNAME(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SETRLIMIT(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	struct prlimit_val rl = { op->a[1].u, op->a[2].u };
 	if (syscall(SYS_prlimit64, 0, (int)op->a[0].u, &rl, NULL) < 0)
 		return fail_errno(e, "%llu", (unsigned long long)op->a[0].u);
@@ -44,7 +41,6 @@ int do_SETRLIMIT(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SET_NO_NEW_PRIVS(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c, (void)op;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return fail_errno(e, "%s", "");
 	return 0;
@@ -52,7 +48,6 @@ int do_SET_NO_NEW_PRIVS(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SET_KEEPCAPS(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (prctl(PR_SET_KEEPCAPS, (unsigned long)op->a[0].u, 0, 0, 0) < 0)
 		return fail_errno(e, "%llu", (unsigned long long)op->a[0].u);
 	return 0;
@@ -60,7 +55,6 @@ int do_SET_KEEPCAPS(struct ctx *c, const struct op *op, struct err *e)
 
 int do_CAPBSET_DROP(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	for (unsigned bit = 0; bit < 64; bit++)
 		if ((op->a[0].u >> bit & 1) && prctl(PR_CAPBSET_DROP, bit, 0, 0, 0) < 0)
 			return fail_errno(e, "cap %u", bit);
@@ -69,7 +63,6 @@ int do_CAPBSET_DROP(struct ctx *c, const struct op *op, struct err *e)
 
 int do_CAP_AMBIENT_RAISE(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	for (unsigned bit = 0; bit < 64; bit++)
 		if ((op->a[0].u >> bit & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, bit, 0, 0) < 0)
 			return fail_errno(e, "cap %u", bit);
@@ -79,7 +72,6 @@ int do_CAP_AMBIENT_RAISE(struct ctx *c, const struct op *op, struct err *e)
 /* credentials go through raw syscalls: one process, one thread, no libc broadcast */
 int do_SETGROUPS(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (syscall(SYS_setgroups, (size_t)op->a[0].n, op->a[0].l) < 0)
 		return fail_errno(e, "%u groups", op->a[0].n);
 	return 0;
@@ -87,7 +79,6 @@ int do_SETGROUPS(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SETRESGID(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	const struct arg *a = op->a;
 	if (syscall(SYS_setresgid, (gid_t)a[0].u, (gid_t)a[1].u, (gid_t)a[2].u) < 0)
 		return fail_errno(e, "%llu %llu %llu", (unsigned long long)a[0].u,
@@ -97,7 +88,6 @@ int do_SETRESGID(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SETRESUID(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	const struct arg *a = op->a;
 	if (syscall(SYS_setresuid, (uid_t)a[0].u, (uid_t)a[1].u, (uid_t)a[2].u) < 0)
 		return fail_errno(e, "%llu %llu %llu", (unsigned long long)a[0].u,
@@ -107,7 +97,6 @@ int do_SETRESUID(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SETGID(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (syscall(SYS_setgid, (gid_t)op->a[0].u) < 0)
 		return fail_errno(e, "%llu", (unsigned long long)op->a[0].u);
 	return 0;
@@ -115,7 +104,6 @@ int do_SETGID(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SETUID(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (syscall(SYS_setuid, (uid_t)op->a[0].u) < 0)
 		return fail_errno(e, "%llu", (unsigned long long)op->a[0].u);
 	return 0;
@@ -123,7 +111,6 @@ int do_SETUID(struct ctx *c, const struct op *op, struct err *e)
 
 int do_CAPSET(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	struct cap_header h = { CAP_VERSION_3, 0 };
 	struct cap_data d[2];
 	for (int i = 0; i < 2; i++) {
@@ -139,14 +126,12 @@ int do_CAPSET(struct ctx *c, const struct op *op, struct err *e)
 
 int do_UMASK(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c, (void)e;
 	umask((mode_t)(op->a[0].u & 0777));
 	return 0;
 }
 
 int do_CHDIR(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (chdir(op->a[0].s) < 0)
 		return fail_errno(e, "%s", op->a[0].s);
 	return 0;
@@ -178,7 +163,6 @@ int do_CLOSE_FDS(struct ctx *c, const struct op *op, struct err *e)
 
 int do_EXECVE(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	const char *file = op->a[0].s;
 	char *const *argv = op->a[1].sv, *const *envp = op->a[2].sv;
 	char path[PATH_MAX];
@@ -223,7 +207,6 @@ static const char *go_errstr(int errnum, char *buf, size_t cap)
  * match on ("executable file not found in $PATH", "no such file or directory", ...) */
 int do_EXEC_CHECK(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	const char *file = op->a[0].s;
 	char path[PATH_MAX], msg[128];
 	int r = -ENOENT;

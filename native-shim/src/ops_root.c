@@ -155,7 +155,6 @@ int do_MKDIR_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
 
 int do_MOUNT(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	const struct arg *a = op->a;
 	if (mount(or_null(a[0].s), a[1].s, or_null(a[2].s), (unsigned long)a[3].u, or_null(a[4].s)) < 0)
 		return fail_errno(e, "%s -> %s", a[0].s, a[1].s);
@@ -529,7 +528,6 @@ int do_EXEC_FIFO_OPEN(struct ctx *c, const struct op *op, struct err *e)
 int do_EXEC_FIFO_WAIT(struct ctx *c, const struct op *op, struct err *e)
 {
 	char name[16];
-	(void)op;
 	if (c->fifo_fd < 0)
 		return fail(e, EBADF, "no exec_fifo_open before this op");
 	snprintf(name, sizeof name, "%d", c->fifo_fd);

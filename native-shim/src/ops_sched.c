@@ -9,7 +9,6 @@
 
 int do_SCHED_SETATTR(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	const struct arg *a = op->a;
 	struct sched_attr_v1 at = {
 		.size = sizeof at, .policy = (uint32_t)a[0].u, .flags = a[1].u, .nice = (int32_t)a[2].u,
@@ -22,7 +21,6 @@ int do_SCHED_SETATTR(struct ctx *c, const struct op *op, struct err *e)
 
 int do_IOPRIO_SET(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	const struct arg *a = op->a;
 	/* IOPRIO_PRIO_VALUE(class, data) */
 	if (syscall(SYS_ioprio_set, (int)a[0].u, (int)a[1].u, (int)(a[2].u << 13 | a[3].u)) < 0)
@@ -44,7 +42,6 @@ static int id_mask(const struct arg *a, uint64_t *mask, size_t words, struct err
 
 int do_SCHED_SETAFFINITY(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	uint64_t mask[ID_MASK_WORDS];
 	int r = id_mask(&op->a[0], mask, ID_MASK_WORDS, e);
 	if (r < 0)
@@ -56,7 +53,6 @@ int do_SCHED_SETAFFINITY(struct ctx *c, const struct op *op, struct err *e)
 
 int do_PERSONALITY(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	if (personality((unsigned long)op->a[0].u) < 0)
 		return fail_errno(e, "0x%llx", (unsigned long long)op->a[0].u);
 	return 0;
@@ -64,7 +60,6 @@ int do_PERSONALITY(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SET_MEMPOLICY(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	uint64_t mask[ID_MASK_WORDS];
 	int r = id_mask(&op->a[2], mask, ID_MASK_WORDS, e);
 	if (r < 0)

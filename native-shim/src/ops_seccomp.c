@@ -47,7 +47,6 @@ union rights { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr h; };
 int do_SECCOMP_LISTENER_SEND(struct ctx *c, const struct op *op, struct err *e)
 {
 	uint32_t v = 0;
-	(void)op;
 	if (c->listener_fd < 0)
 		return fail(e, EBADF, "%s", "no listener from seccomp_set_filter");
 	ssize_t n = send_with_fd(c->sync_fd, &v, sizeof v, c->listener_fd);
@@ -115,7 +114,6 @@ out:
 /* C closes its end of the sync socket: P's EOF is the sync point (runc closes its init pipe so) */
 int do_SYNC_CLOSE(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)op;
 	if (close(c->sync_fd) < 0)
 		return fail_errno(e, "%s", "sync socket");
 	c->sync_fd = -1;

@@ -9,7 +9,6 @@
  * of null_path; EINVAL, EPERM, EROFS (an unmapped owner, a read-only /dev) leave the fd as is */
 int do_FCHOWN_STDIO(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c;
 	struct stat null, st;
 	uid_t uid = (uid_t)op->a[0].u;
 	if (stat(op->a[1].s, &null) < 0)

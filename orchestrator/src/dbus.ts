@@ -238,6 +238,8 @@ export class Connection {
   private readonly listeners: ((m: Message) => void)[] = [];
   private closedError: Error | null = null;
   uniqueName = '';
+  /** settles with the bus's answer to Hello; a call sent before it is queued behind it */
+  hello: Promise<void> = Promise.resolve();
 
   private constructor(private readonly sock: Socket) {
     sock.on('data', (chunk: Buffer) => this.onData(new Uint8Array(chunk)));
@@ -272,7 +274,9 @@ export class Connection {
     if (!line.startsWith('OK ')) { sock.destroy(); throw new Error(`D-Bus authentication refused: ${line.trim()}`); }
     sock.write('BEGIN\r\n');
     const c = new Connection(sock);
-    c.uniqueName = (await c.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'Hello', '', [])).body[0] as string;
+    c.hello = c.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'Hello', '', []).then((m) => { c.uniqueName = m.body[0] as string; });
+    // PERF: later calls go out right behind Hello (the bus handles a connection's messages in order)
+    c.hello.catch(() => {});
     return c;
   }
 

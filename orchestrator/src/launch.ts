@@ -72,6 +72,10 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
   const dir = createStateDir(g.root, id);
   let keep = false;
   const units: string[] = [];
+  // PERF: the systemd driver's bus connection is made while the shim starts up
+  const sd = opNamesOf(p).includes('systemd_start_unit') ? await import('./systemd.js') : undefined;
+  const bus = sd?.connectSystemBus();
+  bus?.catch(() => { /* reported at the sync point */ });
   try {
     writePlan(dir, p.plan);
     writeConfigCopy(dir, p.configBytes);
@@ -81,8 +85,8 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
       // the systemd unit that holds P, before P writes or joins the container's cgroup
       if (rec.point === 'cgroupUnit' || rec.point === 'CALLER_CGROUP_UNIT') {
         try {
-          const sd = await import('./systemd.js');
-          await sd.runCallerPoint(p.ops, sd.callerPoint('CALLER_CGROUP_UNIT')!, shim.child.pid!, (u) => units.push(u));
+          if (!sd) return false;
+          await sd.runCallerPoint(p.ops, sd.callerPoint('CALLER_CGROUP_UNIT')!, shim.child.pid!, (u) => units.push(u), bus);
           mark('systemd unit');
           return true;
         } catch (e) { hookError = e; return false; }
@@ -169,7 +173,8 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
     }
   } finally {
     // runc's destroy: a unit started for a container that is not kept is stopped again
-    if (!keep && units.length) await (await import('./systemd.js')).runStopOps(p.ops).catch((e: Error) => warn(e.message));
+    if (!keep && units.length) await sd!.runStopOps(p.ops, bus).catch((e: Error) => warn(e.message));
+    void bus?.then((c) => c.close(), () => {});
     if (!keep) removeStateDir(dir);
   }
 }

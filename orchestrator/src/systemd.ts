@@ -121,15 +121,21 @@ export function hasSystemdOps(ops: readonly PlanOp[]): boolean {
   return ops.some((o) => o.lane === 'caller' && CALLER_OPS.has(o.op));
 }
 
-async function withBus<R>(f: (c: Connection) => Promise<R>): Promise<R> {
+/** The system bus, subscribed to JobRemoved; open it early to hide its set-up behind the shim's. */
+export async function connectSystemBus(): Promise<Connection> {
   let c: Connection;
   try { c = await Connection.connect(systemBusAddress()); } catch (e) {
     throw new PlancError(`systemd cgroup driver: cannot reach the system bus: ${(e as Error).message}`, 1, { cause: e });
   }
-  try {
-    await c.addMatch(`type='signal',sender='${SYSTEMD}',interface='${MANAGER}',member='JobRemoved'`);
-    return await f(c);
-  } finally { c.close(); }
+  try { await c.addMatch(`type='signal',sender='${SYSTEMD}',interface='${MANAGER}',member='JobRemoved'`); } catch (e) { c.close(); throw e; }
+  return c;
+}
+
+/** Runs f on `bus` (which the caller closes) or on a connection of its own. */
+async function withBus<R>(bus: Promise<Connection> | undefined, f: (c: Connection) => Promise<R>): Promise<R> {
+  if (bus) return f(await bus);
+  const c = await connectSystemBus();
+  try { return await f(c); } finally { c.close(); }
 }
 
 /** A caller_sync point's value from its flags.def name (CALLER_CGROUP_UNIT). */
@@ -141,10 +147,10 @@ export function callerPoint(name: string): number | undefined {
  * The start and property ops bound to a caller_sync point, in plan order; `pid` is P's, which
  * the unit is started with. `started` hears of each unit started (it must be stopped on failure).
  */
-export async function runCallerPoint(ops: readonly PlanOp[], point: number, pid: number, started: (unit: string) => void): Promise<void> {
+export async function runCallerPoint(ops: readonly PlanOp[], point: number, pid: number, started: (unit: string) => void, bus?: Promise<Connection>): Promise<void> {
   const here = ops.filter((o) => o.lane === 'caller' && o.op !== 'systemd_stop_unit' && o.args.point === point);
   if (here.length === 0) return;
-  await withBus(async (c) => {
+  await withBus(bus, async (c) => {
     for (const op of here) {
       if (op.op === 'systemd_start_unit') { await startUnit(c, op, pid); started(op.args.name as string); }
       else await setProperties(c, op);
@@ -153,8 +159,8 @@ export async function runCallerPoint(ops: readonly PlanOp[], point: number, pid:
 }
 
 /** The plan's systemd_stop_unit ops (teardown), each unit once. */
-export async function runStopOps(ops: readonly PlanOp[]): Promise<void> {
+export async function runStopOps(ops: readonly PlanOp[], bus?: Promise<Connection>): Promise<void> {
   const stops = ops.filter((o) => o.lane === 'caller' && o.op === 'systemd_stop_unit');
   if (stops.length === 0) return;
-  await withBus(async (c) => { for (const op of stops) await stopUnit(c, op); });
+  await withBus(bus, async (c) => { for (const op of stops) await stopUnit(c, op); });
 }

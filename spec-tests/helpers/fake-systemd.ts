@@ -46,6 +46,8 @@ export interface FakeBehaviour {
   signalFirst?: boolean;
   /** never send JobRemoved */
   noJobRemoved?: boolean;
+  /** how long after the reply JobRemoved follows (5 ms unless this says otherwise) */
+  jobDelayMs?: number;
 }
 
 /** The properties of an a(sv) list as { Name: {sig, value} }, in order. */
@@ -90,7 +92,7 @@ export class FakeSystemd {
         };
         if (this.behaviour.signalFirst) removed();
         this.c.reply(m, 'o', [job]);
-        if (!this.behaviour.signalFirst) setTimeout(removed, 5);
+        if (!this.behaviour.signalFirst) setTimeout(removed, this.behaviour.jobDelayMs ?? 5);
         return;
       }
       case 'SetUnitProperties': case 'ResetFailedUnit': this.c.reply(m, '', []); return;

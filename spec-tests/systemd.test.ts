@@ -226,12 +226,12 @@ describeAsRoot('creates real containers and cgroups', 'create and delete with --
     env = { DBUS_SYSTEM_BUS_ADDRESS: bus.address };
   });
   afterAll(async () => {
-    for (const id of ['systemd-c1', 'systemd-c2', 'systemd-c3']) await plancAsync(['--root', root, 'delete', '--force', id], env);
+    for (const id of ['systemd-c1', 'systemd-c2', 'systemd-c3', 'systemd-c4']) await plancAsync(['--root', root, 'delete', '--force', id], env);
     fake?.close();
     bus?.stop();
     // the directories the shim made in place of systemd (which would own them and remove the
     // unit's on its stop): ours, empty by now
-    const units = ['planc-sdtest.scope', 'planc-sdfail.scope', 'planc-sdlate.scope'];
+    const units = ['planc-sdtest.scope', 'planc-sdfail.scope', 'planc-sdlate.scope', 'planc-sdrun.scope'];
     for (const d of [...units.flatMap(leaf), ...slices()]) { try { fs.rmdirSync(d); } catch { /* absent, or not ours to force */ } }
     rmTree(tmp);
   });
@@ -257,10 +257,35 @@ describeAsRoot('creates real containers and cgroups', 'create and delete with --
     const limit = fs.existsSync(path.join(dir, 'memory.max')) ? 'memory.max' : 'memory.limit_in_bytes';
     expect(fs.readFileSync(path.join(dir, limit), 'utf8').trim()).toBe('33554432');
     expect(fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number)).toContain(state.pid);
+    // exec joins the unit's cgroup, which later plans name from the state (no flag needed)
+    const ex = await plancAsync(['--root', root, 'exec', 'systemd-c1', 'cat', '/proc/self/cgroup'], env);
+    expect(ex.stderr).toBe('');
+    expect(ex.stdout).toMatch(/:\/planc\.slice\/planc-test\.slice\/planc-sdtest\.scope$/m);
+    // update: runc's Set, the unit's properties first, then the files
+    fake.calls.length = 0;
+    const up = await plancAsync(['--root', root, 'update', '--memory', '48M', '--pids-limit', '30', 'systemd-c1'], env);
+    expect(up.stderr).toBe('');
+    const set = fake.byMember('SetUnitProperties');
+    expect(set.map((c) => c.body.slice(0, 2))).toEqual([['planc-sdtest.scope', true]]);
+    const v2 = limit === 'memory.max';
+    expect(propsOf(set[0]!.body[2]!)).toEqual([[v2 ? 'MemoryMax' : 'MemoryLimit', { sig: 't', value: 50331648n }], ['TasksMax', { sig: 't', value: 30n }]]);
+    expect(fs.readFileSync(path.join(dir, limit), 'utf8').trim()).toBe('50331648');
     const d = await plancAsync(['--root', root, 'delete', '--force', 'systemd-c1'], env);
     expect(d.stderr).toBe('');
     expect(fake.byMember('StopUnit').map((c) => c.body)).toEqual([['planc-sdtest.scope', 'replace']]);
     expect(fs.existsSync(path.join(root, 'systemd-c1'))).toBe(false);
+  });
+
+  test('run starts the unit, runs the container to its exit status and stops the unit', async () => {
+    fake.calls.length = 0;
+    writeConfig(path.join(tmp, 'bundle'), config((c) => { c.linux.cgroupsPath = 'planc-test.slice:planc:sdrun'; c.process.args = ['/bin/sh', '-c', 'exit 3']; }));
+    const r = await plancAsync(['--root', root, '--systemd-cgroup', 'run', '--bundle', path.join(tmp, 'bundle'), 'systemd-c4'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(3);
+    expect(fake.calls.map((c) => c.member)).toEqual(['StartTransientUnit', 'SetUnitProperties', 'StopUnit', 'ResetFailedUnit']);
+    expect(fake.byMember('StopUnit')[0]!.body).toEqual(['planc-sdrun.scope', 'replace']);
+    expect(fs.existsSync(path.join(root, 'systemd-c4'))).toBe(false);
+    writeConfig(path.join(tmp, 'bundle'), config());
   });
 
   test('a D-Bus error from systemd fails create with runc\'s message and leaves no state dir and no cgroup', async () => {

@@ -25,7 +25,7 @@ export async function startBus(dir: string): Promise<Bus> {
   </policy>
 </busconfig>
 `);
-  const daemon = spawn('dbus-daemon', [`--config-file=${conf}`, '--print-address', '--nofork'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const daemon = spawn('dbus-daemon', [`--config-file=${conf}`, '--print-address', '--nofork'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const address = await new Promise<string>((res, rej) => {
     let out = '';
     daemon.stdout!.on('data', (d) => { out += d; if (out.includes('\n')) res(out.trim()); });

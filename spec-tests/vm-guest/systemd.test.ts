@@ -66,8 +66,8 @@ describe.skipIf(skip !== '')(`systemd cgroup driver on real systemd: planc and r
     rmTree(tmp);
   });
 
-  /** create under rt with --systemd-cgroup; what systemd and the cgroup files say; then delete */
-  async function lifecycle(rt: Rt): Promise<{ unit: string; props: Record<string, string>; files: Record<string, string>; after: Record<string, string>; dirAfter: boolean; pidInScope: boolean }> {
+  /** create under rt with --systemd-cgroup; what systemd and the cgroup files say, before and after an update; then delete */
+  async function lifecycle(rt: Rt): Promise<{ unit: string; props: Record<string, string>; files: Record<string, string>; updated: Record<string, string>; after: Record<string, string>; dirAfter: boolean; pidInScope: boolean }> {
     const id = `vm-systemd-${process.pid}-${rt}`;
     ids.push(id);
     const c = structuredClone(base);
@@ -82,9 +82,12 @@ describe.skipIf(skip !== '')(`systemd cgroup driver on real systemd: planc and r
     const files = Object.fromEntries(FILES.map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8').trim()]));
     const state = JSON.parse(sh(runtimeBins[rt], ['--root', roots[rt], 'state', id]).stdout) as { pid: number };
     const pidInScope = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').map(Number).includes(state.pid);
+    const up = await runtime(rt, ['--root', roots[rt], '--systemd-cgroup', 'update', '--memory', '48M', '--pids-limit', '30', '--cpu-quota', '30000', id]);
+    expect(up.code, `${rt} update: ${up.stderr}`).toBe(0);
+    const updated = { ...show(unit), ...Object.fromEntries(FILES.map((f) => [`file ${f}`, fs.readFileSync(path.join(dir, f), 'utf8').trim()])) };
     const d = await runtime(rt, ['--root', roots[rt], '--systemd-cgroup', 'delete', '--force', id]);
     expect(d.code, `${rt} delete: ${d.stderr}`).toBe(0);
-    return { unit, props, files, after: show(unit), dirAfter: fs.existsSync(dir), pidInScope };
+    return { unit, props, files, updated, after: show(unit), dirAfter: fs.existsSync(dir), pidInScope };
   }
 
   test('the same transient scope, properties and cgroup files under planc and runc; delete removes the unit', async () => {
@@ -104,6 +107,9 @@ describe.skipIf(skip !== '')(`systemd cgroup driver on real systemd: planc and r
       Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.split(r.unit).join('<unit>').replace(/vm-systemd-\d+-(planc|runc)/g, '<id>')]));
     expect(norm(planc.props, planc)).toEqual(norm(runc.props, runc));
     expect(planc.files).toEqual(runc.files);
+    // update: the unit's properties and the files move the same way
+    expect(planc.updated['file memory.max']).toBe(String(48 * MiB));
+    expect(norm(planc.updated, planc)).toEqual(norm(runc.updated, runc));
   });
 
   test('planc plan --systemd-cgroup shows the unit step before the cgroup writes', () => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeMessage, encodeMessage, MSG, type Variant } from '../orchestrator/src/dbus.js';
 import { decodePlan, type PlanOp } from '../orchestrator/src/plan/decode.js';
-import { propertyValue, runCallerPoint, runStopOps, callerPoint } from '../orchestrator/src/systemd.js';
+import { propertyValue, runCallerPoint, runStopOps, callerPoint, waits } from '../orchestrator/src/systemd.js';
 import { describeAsRoot, plancBin, repo } from './helpers/env.js';
 import { hierarchies, makeBundle, readFixture, rmTree, tempDir, writeConfig, type Config } from './helpers/bundle.js';
 import { FakeSystemd, propsOf, startBus, type Bus } from './helpers/fake-systemd.js';
@@ -193,6 +193,15 @@ describe('the driver against a fake systemd', () => {
     fake.behaviour = { result: (m) => (m.member === 'StartTransientUnit' ? 'failed' : 'done') };
     await expect(runCallerPoint(ops, callerPoint('CALLER_CGROUP_UNIT')!, 1, () => {})).rejects.toThrow('error creating systemd unit `planc-sdtest.scope`: got `failed`');
     // runc resets a unit whose job failed
+    expect(fake.calls.at(-1)).toMatchObject({ member: 'ResetFailedUnit', body: ['planc-sdtest.scope'] });
+    // no JobRemoved at all: runc's timeout text, after the wait
+    fake.behaviour = { noJobRemoved: true };
+    const saved = waits.jobMs;
+    waits.jobMs = 300;
+    const t0 = Date.now();
+    await expect(runCallerPoint(ops, callerPoint('CALLER_CGROUP_UNIT')!, 1, () => {})).rejects.toThrow('Timeout waiting for systemd to create planc-sdtest.scope');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    waits.jobMs = saved;
     expect(fake.calls.at(-1)).toMatchObject({ member: 'ResetFailedUnit', body: ['planc-sdtest.scope'] });
     fake.behaviour = {};
   });

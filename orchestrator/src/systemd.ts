@@ -9,8 +9,8 @@ import type { PlanOp } from './plan/decode.js';
 const SYSTEMD = 'org.freedesktop.systemd1';
 const PATH = '/org/freedesktop/systemd1';
 const MANAGER = 'org.freedesktop.systemd1.Manager';
-/** runc waits this long for a unit's job */
-export const JOB_TIMEOUT_MS = 30_000;
+/** runc waits 30 s for a unit's job (tests shorten it) */
+export const waits = { jobMs: 30_000 };
 
 /**
  * A plan property "Name=sig:value" as the (sv) pair D-Bus carries. Values: b true/false, integers
@@ -59,7 +59,7 @@ async function runJob(c: Connection, member: string, signature: string, body: DB
     const result = await new Promise<string>((res, rej) => {
       wake = () => { if (removed.has(job)) res(removed.get(job)!); };
       wake();
-      timer = setTimeout(() => rej(new PlancError(timeoutText)), JOB_TIMEOUT_MS);
+      timer = setTimeout(() => rej(new PlancError(timeoutText)), waits.jobMs);
     }).finally(() => clearTimeout(timer));
     return result;
   } finally { off(); }
@@ -74,6 +74,9 @@ async function startUnit(c: Connection, op: PlanOp, pid: number): Promise<void> 
   const props = (op.args.properties as string[]).map((p) => propertyValue(p, pid));
   const args: DBusValue[] = [unit, mode, props, []];
   const shown = (op.args.properties as string[]).map((p) => p.replace('$pid', String(pid))).join(' ');
+  // runc's Apply wraps every start failure so: the unit, what was asked, and why
+  const failed = (why: string, cause?: unknown): PlancError =>
+    new PlancError(`unable to start unit "${unit}" (properties [${shown}]): ${why}`, 1, { cause });
   let result: string;
   try {
     result = await runJob(c, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', args, `Timeout waiting for systemd to create ${unit}`)
@@ -84,12 +87,12 @@ async function startUnit(c: Connection, op: PlanOp, pid: number): Promise<void> 
         return runJob(c, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', args, `Timeout waiting for systemd to create ${unit}`);
       });
   } catch (e) {
-    if (e instanceof PlancError) { await resetFailed(c, unit); throw e; }
-    throw new PlancError(`unable to start unit "${unit}" (properties [${shown}]): ${(e as Error).message}`, 1, { cause: e });
+    if (e instanceof PlancError) await resetFailed(c, unit);   /* the job's timeout */
+    throw failed((e as Error).message, e);
   }
   if (result !== 'done') {
     await resetFailed(c, unit);
-    throw new PlancError(`error creating systemd unit \`${unit}\`: got \`${result}\``);
+    throw failed(`error creating systemd unit \`${unit}\`: got \`${result}\``);
   }
 }
 
@@ -112,13 +115,6 @@ async function stopUnit(c: Connection, op: PlanOp): Promise<void> {
     if (e instanceof PlancError) throw e;
   }
   await resetFailed(c, unit);
-}
-
-const CALLER_OPS = new Set(['systemd_start_unit', 'systemd_set_unit_properties', 'systemd_stop_unit']);
-
-/** Whether a plan has caller-lane ops for this driver. */
-export function hasSystemdOps(ops: readonly PlanOp[]): boolean {
-  return ops.some((o) => o.lane === 'caller' && CALLER_OPS.has(o.op));
 }
 
 /** The system bus, subscribed to JobRemoved; open it early to hide its set-up behind the shim's. */

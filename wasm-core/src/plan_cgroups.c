@@ -30,7 +30,6 @@ const default_devrule runc_default_allow[] = {
     { 'c', 136, -1, "rwm", NULL }, { 'c', 5, 2, "rwm", NULL }, { 'c', 10, 200, "rwm", NULL },
 };
 const size_t runc_default_allow_n = sizeof runc_default_allow / sizeof runc_default_allow[0];
-#define default_allow runc_default_allow
 
 static const char *dev_rule(planner *p, char type, int64_t major, int64_t minor, const char *access) {
     if (type == 'a') return "a";
@@ -52,10 +51,10 @@ static void plan_devices_v1(planner *p, const char *dir) {
         op_write_file(p, r->why, in_dir(p, dir, r->allow ? "devices.allow" : "devices.deny"),
                       dev_rule(p, r->type, r->major, r->minor, r->access));
     }
-    for (size_t i = 0; i < sizeof default_allow / sizeof default_allow[0]; i++) {
-        if (default_allow[i].path && device_overridden(p, default_allow[i].path)) continue;
+    for (size_t i = 0; i < runc_default_allow_n; i++) {
+        if (runc_default_allow[i].path && device_overridden(p, runc_default_allow[i].path)) continue;
         op_write_file(p, "default:device-cgroup-allow", in_dir(p, dir, "devices.allow"),
-                      dev_rule(p, default_allow[i].type, default_allow[i].major, default_allow[i].minor, default_allow[i].access));
+                      dev_rule(p, runc_default_allow[i].type, runc_default_allow[i].major, runc_default_allow[i].minor, runc_default_allow[i].access));
     }
 }
 
@@ -367,14 +366,14 @@ void plan_cgroup_mount(planner *p, const mount_spec *m) {
 /* Device nodes: runc's default nodes not overridden by the spec, then the spec's own. */
 void plan_device_nodes(planner *p) {
     const char *made[64]; size_t nmade = 0;
-    for (size_t i = 0; i < sizeof default_allow / sizeof default_allow[0] + p->s.ndevices; i++) {
+    for (size_t i = 0; i < runc_default_allow_n + p->s.ndevices; i++) {
         const char *path, *why; uint32_t mode, major, minor, uid = 0, gid = 0; char type;
-        if (i < sizeof default_allow / sizeof default_allow[0]) {
-            if (!default_allow[i].path || device_overridden(p, default_allow[i].path)) continue;
-            path = default_allow[i].path; why = "default:devices"; type = default_allow[i].type;
-            major = (uint32_t)default_allow[i].major; minor = (uint32_t)default_allow[i].minor; mode = 0666;
+        if (i < runc_default_allow_n) {
+            if (!runc_default_allow[i].path || device_overridden(p, runc_default_allow[i].path)) continue;
+            path = runc_default_allow[i].path; why = "default:devices"; type = runc_default_allow[i].type;
+            major = (uint32_t)runc_default_allow[i].major; minor = (uint32_t)runc_default_allow[i].minor; mode = 0666;
         } else {
-            const device_spec *d = &p->s.devices[i - sizeof default_allow / sizeof default_allow[0]];
+            const device_spec *d = &p->s.devices[i - runc_default_allow_n];
             path = d->path; why = d->why; type = d->type; major = d->major; minor = d->minor;
             mode = d->mode; uid = d->uid; gid = d->gid;
         }

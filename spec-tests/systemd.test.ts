@@ -235,12 +235,12 @@ describeAsRoot('creates real containers and cgroups', 'create and delete with --
     env = { DBUS_SYSTEM_BUS_ADDRESS: bus.address };
   });
   afterAll(async () => {
-    for (const id of ['systemd-c1', 'systemd-c2', 'systemd-c3', 'systemd-c4']) await plancAsync(['--root', root, 'delete', '--force', id], env);
+    for (const id of ['systemd-c1', 'systemd-c2', 'systemd-c3', 'systemd-c4', 'systemd-c5']) await plancAsync(['--root', root, 'delete', '--force', id], env);
     fake?.close();
     bus?.stop();
     // the directories the shim made in place of systemd (which would own them and remove the
     // unit's on its stop): ours, empty by now
-    const units = ['planc-sdtest.scope', 'planc-sdfail.scope', 'planc-sdlate.scope', 'planc-sdrun.scope'];
+    const units = ['planc-sdtest.scope', 'planc-sdfail.scope', 'planc-sdlate.scope', 'planc-sdrun.scope', 'planc-sdnobus.scope'];
     for (const d of [...units.flatMap(leaf), ...slices()]) { try { fs.rmdirSync(d); } catch { /* absent, or not ours to force */ } }
     rmTree(tmp);
   });
@@ -294,6 +294,22 @@ describeAsRoot('creates real containers and cgroups', 'create and delete with --
     expect(fake.calls.map((c) => c.member)).toEqual(['StartTransientUnit', 'SetUnitProperties', 'StopUnit', 'ResetFailedUnit']);
     expect(fake.byMember('StopUnit')[0]!.body).toEqual(['planc-sdrun.scope', 'replace']);
     expect(fs.existsSync(path.join(root, 'systemd-c4'))).toBe(false);
+    writeConfig(path.join(tmp, 'bundle'), config());
+  });
+
+  test('delete without a reachable bus still removes the container, then reports the unit it could not stop', async () => {
+    writeConfig(path.join(tmp, 'bundle'), config((c) => { c.linux.cgroupsPath = 'planc-test.slice:planc:sdnobus'; }));
+    const r = await plancAsync(['--root', root, '--systemd-cgroup', 'create', '--bundle', path.join(tmp, 'bundle'), 'systemd-c5'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const pid = JSON.parse(fs.readFileSync(path.join(root, 'systemd-c5', 'state.json'), 'utf8')).pid as number;
+    const d = await plancAsync(['--root', root, 'delete', '--force', 'systemd-c5'], { DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${path.join(tmp, 'no-bus.sock')}` });
+    expect(d.code).not.toBe(0);
+    expect(d.stderr).toContain('systemd cgroup driver: cannot reach the system bus');
+    expect(fs.existsSync(path.join(root, 'systemd-c5'))).toBe(false);
+    // init is dead: gone, or a zombie its new parent has yet to reap
+    let st = '';
+    try { st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0]!; } catch { /* gone */ }
+    expect(['', 'Z', 'X']).toContain(st);
     writeConfig(path.join(tmp, 'bundle'), config());
   });
 

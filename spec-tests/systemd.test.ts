@@ -304,7 +304,9 @@ describeAsRoot('creates real containers and cgroups', 'create and delete with --
     const pid = JSON.parse(fs.readFileSync(path.join(root, 'systemd-c5', 'state.json'), 'utf8')).pid as number;
     const d = await plancAsync(['--root', root, 'delete', '--force', 'systemd-c5'], { DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${path.join(tmp, 'no-bus.sock')}` });
     expect(d.code).not.toBe(0);
-    expect(d.stderr).toContain('systemd cgroup driver: cannot reach the system bus');
+    // runc's text on a host without systemd (this one, but for the fake), else planc's
+    expect(d.stderr).toContain(fs.existsSync('/run/systemd/system') ? 'systemd cgroup driver: cannot reach the system bus'
+      : 'systemd not running on this host, cannot use systemd cgroups manager');
     expect(fs.existsSync(path.join(root, 'systemd-c5'))).toBe(false);
     // init is dead: gone, or a zombie its new parent has yet to reap
     let st = '';

@@ -5,6 +5,7 @@ import { Connection, DBusError, systemBusAddress, type DBusValue, type Message, 
 import { PlancError, warn } from './errors.js';
 import { FLAGS } from './gen/ops.js';
 import type { PlanOp } from './plan/decode.js';
+import { sys } from './sys.js';
 
 const SYSTEMD = 'org.freedesktop.systemd1';
 const PATH = '/org/freedesktop/systemd1';
@@ -121,6 +122,8 @@ async function stopUnit(c: Connection, op: PlanOp): Promise<void> {
 export async function connectSystemBus(): Promise<Connection> {
   let c: Connection;
   try { c = await Connection.connect(systemBusAddress()); } catch (e) {
+    // runc's text where it would have refused first: systemd is not this host's init (sd_booted)
+    if (!sys().exists('/run/systemd/system')) throw new PlancError('systemd not running on this host, cannot use systemd cgroups manager', 1, { cause: e });
     throw new PlancError(`systemd cgroup driver: cannot reach the system bus: ${(e as Error).message}`, 1, { cause: e });
   }
   try { await c.addMatch(`type='signal',sender='${SYSTEMD}',interface='${MANAGER}',member='JobRemoved'`); } catch (e) { c.close(); throw e; }

@@ -112,6 +112,26 @@ describe.skipIf(skip !== '')(`systemd cgroup driver on real systemd: planc and r
     expect(norm(planc.updated, planc)).toEqual(norm(runc.updated, runc));
   });
 
+  test('run: the container sees the unit\'s cgroup as runc\'s does, and the unit is gone after it exits', async () => {
+    const seen: Record<Rt, string> = { planc: '', runc: '' };
+    for (const rt of ['runc', 'planc'] as Rt[]) {
+      const id = `vm-systemd-run-${process.pid}-${rt}`;
+      const c = structuredClone(base);
+      c.process.args = ['/bin/cat', '/proc/self/cgroup'];
+      c.linux.cgroupsPath = `planc-test.slice:${rt}:${id}`;
+      // the host's cgroup namespace, so the path is the host's
+      c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'cgroup');
+      writeConfig(bundle, c);
+      const r = sh(runtimeBins[rt], ['--root', roots[rt], '--systemd-cgroup', 'run', '--bundle', bundle, id]);
+      expect(r.code, `${rt} run: ${r.stderr}`).toBe(0);
+      seen[rt] = r.stdout.split(`${rt}-${id}.scope`).join('<unit>');
+      expect(show(`${rt}-${id}.scope`).ActiveState ?? 'inactive').toBe('inactive');
+      expect(fs.existsSync(path.join(unified, 'planc.slice', 'planc-test.slice', `${rt}-${id}.scope`))).toBe(false);
+    }
+    expect(seen.planc).toBe('0::/planc.slice/planc-test.slice/<unit>\n');
+    expect(seen.planc).toBe(seen.runc);
+  });
+
   test('planc plan --systemd-cgroup shows the unit step before the cgroup writes', () => {
     const c = structuredClone(base);
     c.linux.cgroupsPath = 'planc-test.slice:planc:plan1';

@@ -84,10 +84,11 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
     const onSync = async (rec: { point: string; pid: number }): Promise<boolean> => {
       // the systemd unit that holds P, before P writes or joins the container's cgroup
       if (rec.point === 'cgroupUnit' || rec.point === 'CALLER_CGROUP_UNIT') {
+        mark('shim to the systemd unit point');
         try {
           if (!sd) return false;
           await sd.runCallerPoint(p.ops, sd.callerPoint('CALLER_CGROUP_UNIT')!, shim.child.pid!, (u) => units.push(u), bus);
-          mark('systemd unit');
+          mark('systemd unit (StartTransientUnit, its job, SetUnitProperties)');
           return true;
         } catch (e) { hookError = e; return false; }
       }

@@ -113,6 +113,13 @@ describe('planc plan --systemd-cgroup', () => {
     writeConfig(tmp, config());
   });
 
+  test('validate reads the slice form as the driver would: refused without the flag, accepted with it', async () => {
+    const plain = await plancAsync(['validate', tmp]);
+    expect(plain.stdout + plain.stderr).toMatch(/error \[cgroups-path\] \/linux\/cgroupsPath: .*it needs --systemd-cgroup/);
+    const sd = await plancAsync(['--systemd-cgroup', 'validate', tmp]);
+    expect(sd.stdout + sd.stderr).toContain('0 error(s)');
+  });
+
   test('a bad slice is refused with runc\'s text at /linux/cgroupsPath', async () => {
     writeConfig(tmp, config((c) => { c.linux.cgroupsPath = 'a--b.slice:planc:x'; }));
     const r = await plancAsync(['--systemd-cgroup', 'plan', '--bundle', tmp, '--id', 'sd1']);

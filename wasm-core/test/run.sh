@@ -37,7 +37,7 @@ check update-hybrid.txt   "$tool" --text "$fx/update.json"       "$fx/context-up
 check update-v2.txt       "$tool" --text "$fx/update.json"       "$fx/context-update-v2.json"
 # the systemd cgroup driver: the unit in the caller lane, bound to sync_caller CALLER_CGROUP_UNIT
 check systemd-v2.txt      "$tool" --text "$fx/systemd.json"      "$fx/context-systemd-v2.json"
-check systemd-hybrid.txt  "$tool" --text "$fx/default.json"      "$fx/context-systemd-hybrid.json"
+check systemd-hybrid.txt  "$tool" --text "$fx/systemd-default.json" "$fx/context-systemd-hybrid.json"
 check systemd-update-v2.txt "$tool" --text "$fx/update.json"     "$fx/context-update-systemd-v2.json"
 systemd_errors() {  # cgroupsPath values and annotations runc refuses, each with its error
   local p

@@ -223,7 +223,7 @@ int do_SYNC_WAIT(struct ctx *c, const struct op *op, struct err *e)
 
 static const char *caller_point_name(uint64_t p)
 {
-	return p == CALLER_CREATE_RUNTIME ? "createRuntime" : NULL;
+	return p == CALLER_CREATE_RUNTIME ? "createRuntime" : p == CALLER_CGROUP_UNIT ? "cgroupUnit" : NULL;
 }
 
 /* sync_caller: tell the caller where P stands, then wait for its one-byte verdict */
@@ -248,6 +248,11 @@ int do_SYNC_CALLER(struct ctx *c, const struct op *op, struct err *e)
 	fail(e, ECANCELED, "%s: the caller aborted", name);
 	e->bare = 1;
 	return -ECANCELED;
+}
+
+int do_CALLER_OP(struct ctx *c, const struct op *op, struct err *e)
+{
+	return fail(e, EINVAL, "%s: an op of the caller's lane", op->def->name);
 }
 
 /* write_child_proc: a file of C's own /proc directory, named by one component */

@@ -41,7 +41,6 @@ int do_SETRLIMIT(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SET_NO_NEW_PRIVS(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c, (void)op;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return fail_errno(e, "%s", "");
 	return 0;
@@ -127,7 +126,6 @@ int do_CAPSET(struct ctx *c, const struct op *op, struct err *e)
 
 int do_UMASK(struct ctx *c, const struct op *op, struct err *e)
 {
-	(void)c, (void)e;
 	umask((mode_t)(op->a[0].u & 0777));
 	return 0;
 }

@@ -18,8 +18,8 @@ static const struct op_def op_defs[] = {
 
 const char *lane_name(unsigned lane)
 {
-	static const char *const names[] = { "host", "container", "teardown" };
-	return lane < 3 ? names[lane] : "?";
+	static const char *const names[] = { "host", "container", "teardown", "caller" };
+	return lane < 4 ? names[lane] : "?";
 }
 
 int plan_read(int fd, uint8_t **buf, size_t *len, struct err *e)
@@ -228,7 +228,7 @@ static int decode(const uint8_t *buf, size_t len, struct plan *p, struct err *e)
 			return fail(e, EINVAL, "op %u: unknown op code %u", i, w0 & 0xffff);
 		if (w0 >> 24)
 			return fail(e, EINVAL, "op %u: reserved op field is not 0", i);
-		if (op->lane > LANE_TEARDOWN)
+		if (op->lane > LANE_CALLER)
 			return fail(e, EINVAL, "op %u: unknown lane %u", i, op->lane);
 		if (body_len > c.left)
 			return fail(e, EINVAL, "op %u: body_len %u overruns the plan", i, body_len);

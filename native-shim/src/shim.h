@@ -125,7 +125,11 @@ struct ctx {
 	int listener_fd;     /* C: the seccomp listener, from seccomp_set_filter */
 };
 
-/* every handler, named after its op: do_MKFIFO, do_MOUNT_IN_ROOT, ... */
+/* every handler, named after its op: do_MKFIFO, do_MOUNT_IN_ROOT, ...; the caller lane's ops
+ * are the caller's to carry out, and their one handler refuses them */
+#define do_SYSTEMD_START_UNIT do_CALLER_OP
+#define do_SYSTEMD_STOP_UNIT do_CALLER_OP
+#define do_SYSTEMD_SET_UNIT_PROPERTIES do_CALLER_OP
 #define OP(E, code, name, sig, names) int do_##E(struct ctx *, const struct op *, struct err *);
 #include "../../wasm-core/ops.def"
 #undef OP

@@ -102,7 +102,7 @@ function emit(ops, flags, syscalls, abis) {
     `export const SYSCALLS_I386: ReadonlyMap<number, string> = new Map(${q(abis.i386)});`,
     `export const SYSCALLS_X32: ReadonlyMap<number, string> = new Map(${q(abis.x32)});`,
     '',
-    "export type Lane = 'host' | 'container' | 'teardown';",
+    "export type Lane = 'host' | 'container' | 'teardown' | 'caller';",
     '/** A discriminated union on `op`; each member carries that op\'s typed args. */',
     'export type TypedOp = { [K in OpName]: { index: number; lane: Lane; op: K; why: string; args: OpArgsMap[K] } }[OpName];',
     '',
@@ -129,7 +129,7 @@ export function generate() {
   const syscalls = parseSyscalls(readFileSync(join(repo, 'wasm-core', 'src', 'syscalls_x86_64.def'), 'utf8'));
   const abis = parseAbiSyscalls(readFileSync(join(repo, 'wasm-core', 'src', 'syscalls.def'), 'utf8'));
   const lanes = flags.get('lane')?.entries.map(([n, v]) => `${v}:${n}`).join(',');
-  if (lanes !== '0:LANE_HOST,1:LANE_CONTAINER,2:LANE_TEARDOWN') throw new Error(`flags.def: unexpected lane table ${lanes}`);
+  if (lanes !== '0:LANE_HOST,1:LANE_CONTAINER,2:LANE_TEARDOWN,3:LANE_CALLER') throw new Error(`flags.def: unexpected lane table ${lanes}`);
   const out = join(repo, 'orchestrator', 'src', 'gen', 'ops.ts');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, emit(ops, flags, syscalls, abis));

@@ -14,6 +14,8 @@ export interface RuntimeOptions {
   console_proxy: string;
   /** exec --cgroup: sub-cgroup paths by controller ("" for all), below the container's */
   sub_cgroups?: Record<string, string>;
+  /** --systemd-cgroup: the container's cgroup is a systemd unit's (cgroupsPath slice:prefix:name) */
+  systemd_cgroup?: boolean;
 }
 export type PlanAction = 'create' | 'exec' | 'pause' | 'resume' | 'update';
 export interface ContextInput {
@@ -62,6 +64,8 @@ export function buildContext(input: ContextInput): Uint8Array {
       console_socket: o.console_socket ?? '',
       console_proxy: o.console_proxy ?? '',
       ...(o.sub_cgroups ? { sub_cgroups: o.sub_cgroups } : {}),
+      // only when set, so plans of the cgroupfs driver keep their bytes and digests
+      ...(o.systemd_cgroup ? { systemd_cgroup: true } : {}),
     },
     hooks_caller: input.hooksCaller ?? false,
     host: {

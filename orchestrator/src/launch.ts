@@ -32,7 +32,6 @@ export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOp
   // PERF: compiles while the checks, the config and the host facts are read
   precompile();
   validateId(id);
-  if (g.systemdCgroup) throw new PlancError('systemd cgroup flag passed, but systemd support for managing cgroups is not available');
   if (opts.pidfdSocket) throw new PlancError('--pidfd-socket is not supported by planc');
   if (sys().exists(stateDir(g.root, id))) throw new PlancError('container with given ID already exists');
   const bundle = resolve(opts.bundle ?? '.');
@@ -46,7 +45,7 @@ export async function planFor(mode: 'create' | 'run', id: string, opts: LaunchOp
   const approved = approvedDigests(opts.planDigest);
   const p = await preparePlan({
     bundle, id, root: g.root,
-    ...launchInput(config, stateDir(g.root, id), { ...opts, preserveFds }),
+    ...launchInput(config, stateDir(g.root, id), { ...opts, preserveFds, systemdCgroup: g.systemdCgroup }),
   });
   await enforcePins(p, approved, { id, root: g.root, stateDir: stateDir(g.root, id), pinnedPlan: opts.pinnedPlan });
   mark('planning');
@@ -72,12 +71,27 @@ export function preservedFdCount(opts: { preserveFds?: string }, env: Record<str
 export async function launch(mode: 'create' | 'run', id: string, p: Prepared, opts: LaunchOptions, g: Globals): Promise<number> {
   const dir = createStateDir(g.root, id);
   let keep = false;
+  const units: string[] = [];
+  // PERF: the systemd driver's bus connection is made while the shim starts up
+  const sd = opNamesOf(p).includes('systemd_start_unit') ? await import('./systemd.js') : undefined;
+  const bus = sd?.connectSystemBus();
+  bus?.catch(() => { /* reported at the sync point */ });
   try {
     writePlan(dir, p.plan);
     writeConfigCopy(dir, p.configBytes);
     let hookError: unknown = null;
     // prestart then createRuntime, at the plan's sync_caller point: namespaces exist, init has not pivoted.
     const onSync = async (rec: { point: string; pid: number }): Promise<boolean> => {
+      // the systemd unit that holds P, before P writes or joins the container's cgroup
+      if (rec.point === 'cgroupUnit' || rec.point === 'CALLER_CGROUP_UNIT') {
+        mark('shim to the systemd unit point');
+        try {
+          if (!sd) return false;
+          await sd.runCallerPoint(p.ops, sd.callerPoint('CALLER_CGROUP_UNIT')!, shim.child.pid!, (u) => units.push(u), bus);
+          mark('systemd unit (StartTransientUnit, its job, SetUnitProperties)');
+          return true;
+        } catch (e) { hookError = e; return false; }
+      }
       // the shim names the point by its caller_sync name or by the hook kind
       if (rec.point !== 'createRuntime' && rec.point !== 'CALLER_CREATE_RUNTIME') return false;
       const st = JSON.stringify({ ociVersion: '1.0.2-dev', id, status: 'creating', pid: rec.pid, bundle: p.bundle, annotations: annotationsOf(p.config).annotations ?? {} });
@@ -101,6 +115,7 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
         ociVersion: '1.0.2-dev', id, pid, status: mode === 'run' ? 'running' : 'created', bundle: p.bundle, rootfs: p.rootfs,
         created: new Date().toISOString(), owner: '', planDigest: planDigest(p.plan),
         initStartTime: procStartTime(pid) ?? undefined, hooks: runtimeHooks(p.config), ...annotationsOf(p.config),
+        ...(g.systemdCgroup ? { systemdCgroup: true } : {}),
       };
       writeState(dir, state);
       debug(`${mode} ${id}: init pid ${pid}, plan ${state.planDigest} (${opNamesOf(p).length} ops)`);
@@ -158,6 +173,9 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
       stopForwarding();
     }
   } finally {
+    // runc's destroy: a unit started for a container that is not kept is stopped again
+    if (!keep && units.length) await sd!.runStopOps(p.ops, bus).catch((e: Error) => warn(e.message));
+    void bus?.then((c) => c.close(), () => {});
     if (!keep) removeStateDir(dir);
   }
 }

@@ -59,7 +59,7 @@ function loadFacts(file?: string): HostFacts {
  * The runtime options and hook mode `create`/`run` plan with. `planc plan` uses the same, so
  * the plan it prints (and its digest) is the one those commands would run.
  */
-export function launchInput(config: unknown, stateDirPath: string, o: { consoleSocket?: string; noPivot?: boolean; newKeyring?: boolean; preserveFds?: number }): Pick<PrepareInput, 'options' | 'hooksCaller'> {
+export function launchInput(config: unknown, stateDirPath: string, o: { consoleSocket?: string; noPivot?: boolean; newKeyring?: boolean; preserveFds?: number; systemdCgroup?: boolean }): Pick<PrepareInput, 'options' | 'hooksCaller'> {
   const terminal = (config as { process?: { terminal?: unknown } } | null)?.process?.terminal === true;
   return {
     hooksCaller: wantsCallerHooks(config),
@@ -70,6 +70,7 @@ export function launchInput(config: unknown, stateDirPath: string, o: { consoleS
       console_socket: o.consoleSocket ? resolve(o.consoleSocket) : '',
       // a foreground run with a terminal: the shim listens here and proxies the pty
       console_proxy: terminal && !o.consoleSocket ? join(stateDirPath, 'console.sock') : '',
+      ...(o.systemdCgroup ? { systemd_cgroup: true } : {}),
     },
   };
 }

@@ -22,7 +22,7 @@ export function build(Command: typeof import('commander').Command, setExit: (cod
     .option('--log-format <format>', 'set the log format (\'text\' or \'json\')', 'text')
     .option('--root <dir>', 'root directory for storage of container state (default: /run/planc, or $XDG_RUNTIME_DIR/planc when not root)')
     .option('--criu <path>', 'accepted for runc compatibility; unused')
-    .option('--systemd-cgroup', 'use the systemd cgroup driver (refused: systemd is not available to planc)')
+    .option('--systemd-cgroup', 'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name" for e.g. "system.slice:runc:434234"')
     .option('--rootless <value>', 'ignore cgroup permission errors (\'true\', \'false\', or \'auto\')', 'auto')
     .option('-v, --version', 'print the version')
     .enablePositionalOptions()

@@ -34,9 +34,16 @@ export interface State {
   resources?: Record<string, any>;
   /** poststart/poststop hooks from config.json, run by start and delete */
   hooks?: RuntimeHooks;
+  /** created with --systemd-cgroup: later plans (exec, update, pause) name the unit's cgroup */
+  systemdCgroup?: boolean;
 }
 
 export function stateDir(root: string, id: string): string { return join(root, id); }
+
+/** The planner option a container made with --systemd-cgroup is planned with ever after. */
+export function systemdOption(s: State): { systemd_cgroup?: boolean } {
+  return s.systemdCgroup ? { systemd_cgroup: true } : {};
+}
 
 /** The state dir of an existing container, or runc's error when there is none. */
 export function existingStateDir(root: string, id: string): string {

@@ -29,7 +29,7 @@ describe('decodePlan', () => {
     ['non-zero header reserved', () => { const b = one(); le16(b, 6, 1); return b; }, /reserved header/],
     ['truncated header', () => one().slice(0, 10), /truncated header/],
     ['unknown op code', () => { const b = one(); le16(b, 12, 999); return b; }, /unknown op code 999/],
-    ['unknown lane', () => { const b = one(); b[14] = 3; return b; }, /unknown lane 3/],
+    ['unknown lane', () => { const b = one(); b[14] = 4; return b; }, /unknown lane 4/],
     ['non-zero op reserved', () => { const b = one(); b[15] = 1; return b; }, /reserved op field/],
     ['body longer than its args', () => {
       const b = one(); const c = new Uint8Array(b.length + 2); c.set(b); le32(c, 16, new DataView(b.buffer).getUint32(16, true) + 2); return c;

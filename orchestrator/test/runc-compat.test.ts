@@ -242,11 +242,13 @@ describe.skipIf(!ready)(`planc against runc 1.1.5${ready ? '' : ` (skipped: ${wh
     expect(cgroupDirs().filter((d) => d.endsWith('-planc-race'))).toEqual([]);
   });
 
-  it('features is a runtime-spec features document that claims no systemd', () => {
+  it('features is a runtime-spec features document that claims the systemd driver (not the rootless one)', () => {
     const f = JSON.parse(call('planc', ['features']).stdout);
     const rf = JSON.parse(call('runc', ['features']).stdout);
     expect(Object.keys(f).sort()).toEqual(Object.keys(rf).sort());
-    expect(f.linux.cgroup.systemd).toBe(false);
+    expect(f.linux.cgroup.systemd).toBe(rf.linux.cgroup.systemd);
+    // planc plans for a runtime that is root: no user manager's bus
+    expect(f.linux.cgroup.systemdUser).toBe(false);
     // runc 1.1.5 predates the time namespace (runc 1.2 lists it in the same sorted place)
     expect(f.linux.namespaces).toEqual([...rf.linux.namespaces, 'time'].sort());
     expect(f.hooks).toEqual(expect.arrayContaining(['poststart', 'poststop']));

@@ -67,7 +67,7 @@ void render_plan(FILE *f, const uint8_t *p, size_t n) {
     if (n < 12 || memcmp(p, "PLNC", 4)) { fprintf(f, "bad header\n"); return; }
     r.at = 8;
     uint32_t count = u32(&r);
-    static const char *const lanes[] = { "host", "container", "teardown" };
+    static const char *const lanes[] = { "host", "container", "teardown", "caller" };
     for (uint32_t k = 0; k < count && !r.bad; k++) {
         if (r.n - r.at < 8) { r.bad = 1; break; }
         int code = p[r.at] | p[r.at + 1] << 8, lane = p[r.at + 2];
@@ -76,7 +76,7 @@ void render_plan(FILE *f, const uint8_t *p, size_t n) {
         size_t end = r.at + body;
         size_t oi;
         for (oi = 0; oi < sizeof ops / sizeof ops[0]; oi++) if (ops[oi].code == code) break;
-        if (oi == sizeof ops / sizeof ops[0] || lane > 2 || end > n) { fprintf(f, "bad op %d\n", code); return; }
+        if (oi == sizeof ops / sizeof ops[0] || lane > 3 || end > n) { fprintf(f, "bad op %d\n", code); return; }
         fprintf(f, "%3u %-9s %s(", k, lanes[lane], ops[oi].name);
         rd why = r;
         uint32_t wl = u32(&why); why.at += wl;

@@ -72,6 +72,7 @@ static void read_sub_cgroups(planner *p, const jv *opts) {
 static void read_options(planner *p, const jv *opts) {
     context *c = &p->ctx;
     get_bool(p, opts, "no_pivot", &c->no_pivot);
+    get_bool(p, opts, "systemd_cgroup", &c->systemd_cgroup);
     bool b;
     get_bool(p, opts, "no_new_keyring", &b);   /* no op joins a session keyring: nothing to plan either way */
     uint64_t n;

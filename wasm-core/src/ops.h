@@ -67,6 +67,9 @@ static inline void op_seccomp_listener_forward(planner *p, const char *w, const 
 static inline void op_bpf_device_filter(planner *p, const char *w, const char *cgroup, const char *license, const uint8_t *insns, size_t len) { emit(p, OP_BPF_DEVICE_FILTER, H, "ssb", w, cgroup, license, insns, len); }
 static inline void op_rmdir(planner *p, const char *w, const char *path) { emit(p, OP_RMDIR, T, "s", w, path); }
 static inline void op_unlink(planner *p, const char *w, const char *path) { emit(p, OP_UNLINK, T, "s", w, path); }
+static inline void op_systemd_start_unit(planner *p, const char *w, uint32_t point, const char *name, const char *mode, const strvec *props) { emit(p, OP_SYSTEMD_START_UNIT, F_LANE_CALLER, "ussS", w, point, name, mode, props); }
+static inline void op_systemd_stop_unit(planner *p, const char *w, const char *name, const char *mode) { emit(p, OP_SYSTEMD_STOP_UNIT, F_LANE_CALLER, "ss", w, name, mode); }
+static inline void op_systemd_set_unit_properties(planner *p, const char *w, uint32_t point, const char *name, uint32_t runtime, const strvec *props) { emit(p, OP_SYSTEMD_SET_UNIT_PROPERTIES, F_LANE_CALLER, "usuS", w, point, name, runtime, props); }
 #undef H
 #undef C
 #undef T

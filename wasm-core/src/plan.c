@@ -26,6 +26,8 @@ static uint32_t late_ns(const spec *s) {
 static void plan_host(planner *p) {
     const spec *s = &p->s;
     op_mkfifo(p, "default:exec-fifo", arena_printf(&p->a, "%s/exec.fifo", p->ctx.state_dir), 0622);
+    /* ORDER: systemd makes the container's cgroup (and moves P into it) before P writes it */
+    if (p->ctx.systemd_cgroup) plan_systemd_unit(p);
     plan_cgroups_host(p);
     /* ORDER: set on the shim's first process before clone, so the child inherits it (runc's
      * nsexec does the same); the container may only raise it with CAP_SYS_RESOURCE */
@@ -254,6 +256,7 @@ void plan_execve(planner *p) {
 }
 
 static void plan_teardown(planner *p) {
+    if (p->ctx.systemd_cgroup) plan_systemd_teardown(p);
     plan_cgroups_teardown(p);
     op_unlink(p, "default:exec-fifo", arena_printf(&p->a, "%s/exec.fifo", p->ctx.state_dir));
     if (p->s.terminal && p->ctx.console_proxy) op_unlink(p, "option:console-proxy", p->ctx.console_proxy);
@@ -272,7 +275,10 @@ void plan_all(planner *p) {
         plan_cgroups_freeze(p, p->ctx.act == ACT_PAUSE);
         if (!p->nops) err_at(p, NULL, R_UNSUPPORTED, "the host facts list no freezer cgroup (v1 freezer or pure cgroup v2): nothing can pause the container");
         break;
-    case ACT_UPDATE: plan_cgroups_update(p); break;
+    case ACT_UPDATE:
+        if (p->ctx.systemd_cgroup) plan_systemd_update(p);
+        plan_cgroups_update(p);
+        break;
     }
     emit_end(p);
 }

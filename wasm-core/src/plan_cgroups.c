@@ -21,15 +21,15 @@ static const char *i64s(planner *p, int64_t v) { return arena_printf(&p->a, "%ll
 static const char *u64s(planner *p, uint64_t v) { return arena_printf(&p->a, "%llu", (unsigned long long)v); }
 
 /* The rules runc adds after the spec's own (specconv AllowedDevices): mknod of anything,
- * the six standard character devices, every pts, /dev/ptmx and /dev/net/tun. */
-static const struct { char type; int major, minor; const char *access; } default_allow[] = {
-    { 'c', -1, -1, "m" }, { 'b', -1, -1, "m" },
-    { 'c', 1, 3, "rwm" }, { 'c', 1, 8, "rwm" }, { 'c', 1, 7, "rwm" }, { 'c', 5, 0, "rwm" },
-    { 'c', 1, 5, "rwm" }, { 'c', 1, 9, "rwm" },
-    { 'c', 136, -1, "rwm" }, { 'c', 5, 2, "rwm" }, { 'c', 10, 200, "rwm" },
+ * the six standard character devices, every pts, /dev/ptmx and /dev/net/tun; with the node's
+ * path for those that have one. */
+const default_devrule runc_default_allow[] = {
+    { 'c', -1, -1, "m", NULL }, { 'b', -1, -1, "m", NULL },
+    { 'c', 1, 3, "rwm", "/dev/null" }, { 'c', 1, 8, "rwm", "/dev/random" }, { 'c', 1, 7, "rwm", "/dev/full" },
+    { 'c', 5, 0, "rwm", "/dev/tty" }, { 'c', 1, 5, "rwm", "/dev/zero" }, { 'c', 1, 9, "rwm", "/dev/urandom" },
+    { 'c', 136, -1, "rwm", NULL }, { 'c', 5, 2, "rwm", NULL }, { 'c', 10, 200, "rwm", NULL },
 };
-/* paths of the default allow entries that have a node (index into default_allow) */
-static const char *const default_paths[] = { NULL, NULL, "/dev/null", "/dev/random", "/dev/full", "/dev/tty", "/dev/zero", "/dev/urandom", NULL, NULL, NULL };
+const size_t runc_default_allow_n = sizeof runc_default_allow / sizeof runc_default_allow[0];
 
 static const char *dev_rule(planner *p, char type, int64_t major, int64_t minor, const char *access) {
     if (type == 'a') return "a";
@@ -37,7 +37,7 @@ static const char *dev_rule(planner *p, char type, int64_t major, int64_t minor,
     return arena_printf(&p->a, "%c %s:%s %s", type, ma, mi, access);
 }
 
-static bool overridden(planner *p, const char *path) {
+bool device_overridden(planner *p, const char *path) {
     for (uint32_t i = 0; i < p->s.ndevices; i++) if (!strcmp(p->s.devices[i].path, path)) return true;
     return false;
 }
@@ -46,16 +46,15 @@ static bool overridden(planner *p, const char *path) {
  * not replace (runc drops a default when linux.devices has its path) */
 const devrule_spec *device_rules(planner *p, uint32_t *n) {
     const spec *s = &p->s;
-    const size_t ndef = sizeof default_allow / sizeof default_allow[0];
-    devrule_spec *v = arena_alloc(&p->a, (s->ndevrules + ndef) * sizeof *v);
+    devrule_spec *v = arena_alloc(&p->a, (s->ndevrules + runc_default_allow_n) * sizeof *v);
     if (!v) return NULL;
     *n = 0;
     for (uint32_t i = 0; i < s->ndevrules; i++) v[(*n)++] = s->devrules[i];
-    for (size_t i = 0; i < ndef; i++) {
-        if (default_paths[i] && overridden(p, default_paths[i])) continue;
-        v[(*n)++] = (devrule_spec){ .allow = true, .type = default_allow[i].type, .major = default_allow[i].major,
-                                    .minor = default_allow[i].minor, .access = default_allow[i].access,
-                                    .why = "default:device-cgroup-allow" };
+    for (size_t i = 0; i < runc_default_allow_n; i++) {
+        const default_devrule *d = &runc_default_allow[i];
+        if (d->path && device_overridden(p, d->path)) continue;
+        v[(*n)++] = (devrule_spec){ .allow = true, .type = d->type, .major = d->major, .minor = d->minor,
+                                    .access = d->access, .why = "default:device-cgroup-allow" };
     }
     return v;
 }
@@ -404,8 +403,10 @@ void plan_cgroups_join(planner *p) {
 
 void plan_cgroups_teardown(planner *p) {
     const char *path = cg_path(p);
-    /* ORDER: reverse of creation; only the leaf is ours to remove, parents may be shared */
-    if (p->ctx.unified) op_rmdir(p, "default:cgroup-cleanup", arena_printf(&p->a, "%s%s", p->ctx.unified, path));
+    /* ORDER: reverse of creation; only the leaf is ours to remove, parents may be shared. A
+     * systemd unit's cgroup2 directory is systemd's: it goes with the unit's stop (and P, which
+     * the unit holds, may still be in it when the shim tears down after `run`) */
+    if (p->ctx.unified && !p->ctx.systemd_cgroup) op_rmdir(p, "default:cgroup-cleanup", arena_printf(&p->a, "%s%s", p->ctx.unified, path));
     for (size_t i = p->ctx.nv1; i-- > 0;)
         op_rmdir(p, "default:cgroup-cleanup", arena_printf(&p->a, "%s%s", p->ctx.v1[i].mount, path));
 }
@@ -472,14 +473,14 @@ void plan_cgroup_mount(planner *p, const mount_spec *m) {
 /* Device nodes: runc's default nodes not overridden by the spec, then the spec's own. */
 void plan_device_nodes(planner *p) {
     const char *made[64]; size_t nmade = 0;
-    for (size_t i = 0; i < sizeof default_allow / sizeof default_allow[0] + p->s.ndevices; i++) {
+    for (size_t i = 0; i < runc_default_allow_n + p->s.ndevices; i++) {
         const char *path, *why; uint32_t mode, major, minor, uid = 0, gid = 0; char type;
-        if (i < sizeof default_allow / sizeof default_allow[0]) {
-            if (!default_paths[i] || overridden(p, default_paths[i])) continue;
-            path = default_paths[i]; why = "default:devices"; type = default_allow[i].type;
-            major = (uint32_t)default_allow[i].major; minor = (uint32_t)default_allow[i].minor; mode = 0666;
+        if (i < runc_default_allow_n) {
+            if (!runc_default_allow[i].path || device_overridden(p, runc_default_allow[i].path)) continue;
+            path = runc_default_allow[i].path; why = "default:devices"; type = runc_default_allow[i].type;
+            major = (uint32_t)runc_default_allow[i].major; minor = (uint32_t)runc_default_allow[i].minor; mode = 0666;
         } else {
-            const device_spec *d = &p->s.devices[i - sizeof default_allow / sizeof default_allow[0]];
+            const device_spec *d = &p->s.devices[i - runc_default_allow_n];
             path = d->path; why = d->why; type = d->type; major = d->major; minor = d->minor;
             mode = d->mode; uid = d->uid; gid = d->gid;
         }

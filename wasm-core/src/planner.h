@@ -70,6 +70,7 @@ typedef struct {
     bool hugetlb_rsvd;                  /* hugetlb.<size>.rsvd.* files exist (Linux >= 5.7) */
     bool cpu_burst;                     /* v1 cpu.cfs_burst_us exists (Linux >= 5.14) */
     strvec hugepage_sizes;              /* the page sizes the host has ("2MB"); empty: unknown */
+    bool systemd_cgroup;                /* --systemd-cgroup: systemd makes the cgroup, a transient unit */
 } context;
 
 /* ---- validated spec ---- */
@@ -174,6 +175,9 @@ typedef struct {
     devrule_spec *devrules; uint32_t ndevrules; const char *why_devrules;
     dev_policy devpol;                  /* devrules then runc's defaults, folded */
     const char *cgroups_path, *why_cgroups_path;   /* cleaned, absolute */
+    /* systemd driver: the unit, its parent slice (Slice= or Wants=), the name in its Description,
+     * and the org.systemd.property.* annotations as "Name=sig:value" (sorted by annotation) */
+    const char *sd_unit, *sd_slice, *sd_name; strvec sd_props;
     bool has_root_prop; uint64_t root_prop; const char *why_root_prop;
     /* resources */
     bool has_mem_limit, has_mem_res, has_mem_swap, has_pids, has_shares, has_quota, has_period;
@@ -265,6 +269,18 @@ void spec_read_rdma(planner *p, const jv *res);
 void spec_read_hooks(planner *p, const jv *root);
 void spec_read_annotations(planner *p, const jv *root);    /* spec_hooks.c: sorted, for state JSON */
 void context_read(planner *p, const jv *root);
+
+/* spec_systemd.c / plan_systemd.c: the systemd cgroup driver */
+void spec_read_systemd_path(planner *p, const jv *v);        /* linux.cgroupsPath (v may be NULL) */
+void spec_read_systemd_props(planner *p, const jv *root);    /* annotations org.systemd.property.* */
+void plan_systemd_unit(planner *p);     /* create: the unit at CALLER_CGROUP_UNIT (caller lane + sync_caller) */
+void plan_systemd_update(planner *p);   /* update: new unit properties before the shim writes files */
+void plan_systemd_teardown(planner *p); /* the unit's stop */
+/* plan_cgroups.c: the device rules runc adds after the spec's, and whether the spec overrides one */
+typedef struct { char type; int major, minor; const char *access; const char *path; } default_devrule;
+extern const default_devrule runc_default_allow[];
+extern const size_t runc_default_allow_n;
+bool device_overridden(planner *p, const char *path);
 
 /* spec_sched.c / plan_process.c: process attributes */
 void spec_read_proc_attrs(planner *p, const jv *proc);       /* process.scheduler, ioPriority, execCPUAffinity */

@@ -382,11 +382,12 @@ static void read_sysctl(planner *p, const jv *lx) {
 
 static void read_cgroups_path(planner *p, const jv *lx) {
     spec *s = &p->s;
-    const jv *v = json_get(lx, "cgroupsPath");
+    const jv *v = lx ? json_get(lx, "cgroupsPath") : NULL;
     const char *str;
+    if (p->ctx.systemd_cgroup) { spec_read_systemd_path(p, v); return; }
     if (!val_str(p, v, &str) || !*str) return;
     if (strchr(str, ':')) {
-        err_at(p, v, R_CGROUPS_PATH, arena_printf(&p->a, "cgroupsPath \"%s\" is in systemd slice form; planc manages cgroupfs paths only", str));
+        err_at(p, v, R_CGROUPS_PATH, arena_printf(&p->a, "cgroupsPath \"%s\" is in systemd slice form: it needs --systemd-cgroup", str));
         return;
     }
     const char *clean = clean_path(p, is_abs(str) ? str : arena_printf(&p->a, "/%s", str));
@@ -440,7 +441,7 @@ static const struct { const char *name; uint64_t flag; } propagation[] = {
 static void read_linux(planner *p, const jv *root) {
     spec *s = &p->s;
     const jv *lx = get_obj(p, root, "linux");
-    if (!lx) return;
+    if (!lx) { read_cgroups_path(p, NULL); return; }
     read_namespaces(p, lx);
     read_devices(p, lx);
     read_resources(p, lx);
@@ -483,6 +484,7 @@ void spec_read(planner *p, const jv *root) {
     spec_read_mounts(p, root);
     read_linux(p, root);
     spec_read_hooks(p, root);
+    if (p->ctx.systemd_cgroup) spec_read_systemd_props(p, root);
 
     /* cross-field rules, checked after every field is read */
     const jv *lx = json_get(root, "linux");
@@ -514,8 +516,7 @@ void spec_read(planner *p, const jv *root) {
 /* pause/resume: only where the container's cgroup is */
 void spec_read_cgroup_only(planner *p, const jv *root) {
     if (root->type != JV_OBJ) { err_at(p, root, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(root->type))); return; }
-    const jv *lx = get_obj(p, root, "linux");
-    if (lx) read_cgroups_path(p, lx);
+    read_cgroups_path(p, get_obj(p, root, "linux"));
 }
 
 /* update: the config bytes are a linux.resources object; pointers are relative to it */
@@ -534,7 +535,7 @@ static const char *rebase(planner *p, const char *why) {
 void spec_read_container(planner *p, const jv *cfg, bool for_exec) {
     spec *s = &p->s;
     const jv *lx = get_obj(p, cfg, "linux");
-    if (lx) read_cgroups_path(p, lx);
+    read_cgroups_path(p, lx);
     s->why_cgroups_path = rebase(p, s->why_cgroups_path);
     if (!for_exec) return;
     if (lx) {

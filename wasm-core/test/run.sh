@@ -39,6 +39,27 @@ check update-v2.txt       "$tool" --text "$fx/update.json"       "$fx/context-up
 check resources-v1.txt     "$tool" --text "$fx/resources.json"        "$fx/context-v1-hugetlb.json"
 check resources-v2.txt     "$tool" --text "$fx/resources-v2.json"     "$fx/context-v2-all.json"
 check resources-errors.txt "$tool"        "$fx/resources-errors.json" "$fx/context-v2-all.json"
+# the systemd cgroup driver: the unit in the caller lane, bound to sync_caller CALLER_CGROUP_UNIT
+check systemd-v2.txt      "$tool" --text "$fx/systemd.json"      "$fx/context-systemd-v2.json"
+check systemd-hybrid.txt  "$tool" --text "$fx/systemd-default.json" "$fx/context-systemd-hybrid.json"
+check systemd-update-v2.txt "$tool" --text "$fx/update.json"     "$fx/context-update-systemd-v2.json"
+systemd_errors() {  # cgroupsPath values and annotations runc refuses, each with its error
+  local p
+  for p in 'a:b' 'a:b:c:d' 'system:x:y' 'system.slice/x.slice:p:n' '-system.slice:p:n' 'a--b.slice:p:n' 'a-.slice:p:n' \
+           '.slice:p:n' 'system.slice:p/q:n' 'system.slice:p:..' 'system.slice::n' '-.slice:p:n' ':p:n' 'machine-a-b.slice:p:n.slice'; do
+    echo "== $p"
+    sed "s|\"cgroupsPath\": \"[^\"]*\"|\"cgroupsPath\": \"$p\"|" "$fx/default.json" >"$tmp/sd.json"
+    grep -q '"cgroupsPath"' "$tmp/sd.json" || sed -i 's|"linux": {|"linux": {"cgroupsPath": "'"$p"'",|' "$tmp/sd.json"
+    "$tool" --text "$tmp/sd.json" "$fx/context-systemd-hybrid.json" 2>&1 | grep -E 'cgroups-path|systemd_start_unit|/sys/fs/cgroup/memory[^"]*"' | head -2 || true
+  done
+  for a in '"org.systemd.property.X": "1"' '"org.systemd.property.Foo1": "1"' '"org.systemd.property.TimeoutStopSec": "-1"' \
+           '"org.systemd.property.CollectMode": "unquoted"' '"org.systemd.property.After": "[\\"a\\" \\"b\\"]"'; do
+    echo "== $a"
+    sed 's|"ociVersion"|"annotations": {'"$a"'}, "ociVersion"|; s|"/planc-test/probe1"|"system.slice:p:n"|' "$fx/default.json" >"$tmp/sd.json"
+    "$tool" --text "$tmp/sd.json" "$fx/context-systemd-hybrid.json" 2>&1 | grep -E '\[' | head -2 || true
+  done
+}
+check systemd-errors.txt systemd_errors
 
 # errors point into the document the action plans from (process.json, the resources) and
 # broken lifecycle contexts are the orchestrator's errors, pointing into the context

@@ -50,7 +50,7 @@ export function collectConfigs(args: string[]): string[] {
   return out;
 }
 
-export function validateFile(planner: Planner, path: string, host: HostFacts, id: string, root: string, cwd: string): FileReport {
+export function validateFile(planner: Planner, path: string, host: HostFacts, id: string, root: string, cwd: string, systemdCgroup = false): FileReport {
   let bytes: Uint8Array;
   try { bytes = new Uint8Array(readFileSync(path)); } catch (e) {
     throw new PlancError(`reading ${path}: ${(e as Error).message}`, 2, { cause: e });
@@ -59,7 +59,7 @@ export function validateFile(planner: Planner, path: string, host: HostFacts, id
   let parsed: unknown = {};
   try { parsed = JSON.parse(text); } catch { /* the planner reports it */ }
   // validated as `planc run` would plan it (a terminal gets the foreground console proxy)
-  const run = launchInput(parsed, stateDir(root, id), {});
+  const run = launchInput(parsed, stateDir(root, id), { systemdCgroup });
   const context = buildContext({ id, bundle: dirname(path), stateDir: stateDir(root, id), host, config: parsed, ...run });
   const found = planner.validate(bytes, context);
   const index = found.length ? locateAll(text) : new Map();

@@ -4,6 +4,7 @@ import { PlancError, warn } from '../errors.js';
 import { hookState, runHooks } from '../hooks.js';
 import type { Globals } from '../globals.js';
 import { join } from '../posix-path.js';
+import { decodePlan, planOpNames } from '../plan/decode.js';
 import { shimFailure, spawnShim } from '../shim.js';
 import { existingStateDir, readPlan, readState, removeStateDir, stateDir, validateId, withLockAsync, type State } from '../state.js';
 import { liveStatus, procStartTime } from '../status.js';
@@ -50,7 +51,12 @@ async function teardown(dir: string, id: string, s: State, opts: { force?: boole
     await waitGone(s.pid, s.initStartTime);
   }
   const plan = readPlan(dir);
+  // ORDER: runc's systemd destroy: the unit is stopped (systemd removes its cgroup), then what is
+  // left goes; a unit that cannot be stopped fails delete only after the rest is gone, as in runc
+  let unitError: unknown = null;
+  if (planOpNames(plan).includes('systemd_stop_unit')) await (await import('../systemd.js')).runStopOps(decodePlan(plan)).catch((e: unknown) => { unitError = e; });
   const x = await spawnShim('teardown', plan, { planFile: join(dir, 'plan.bin') }).exit;
-  if (x.code !== 0) throw new PlancError(`teardown failed: ${shimFailure(x, (await import('../plan/decode.js')).decodePlan(plan))}`);
+  if (x.code !== 0) throw new PlancError(`teardown failed: ${shimFailure(x, decodePlan(plan))}`);
   removeStateDir(dir);
+  if (unitError) throw unitError;
 }

@@ -9,7 +9,7 @@ import { preservedFdCount } from '../launch.js';
 import { containerStatus, forwardSignals, writePidFile } from '../lifecycle.js';
 import { planWith, SpecErrors } from '../prepare.js';
 import { shimFailure, spawnShim } from '../shim.js';
-import { existingStateDir, readConfigCopy, readState } from '../state.js';
+import { existingStateDir, readConfigCopy, readState, systemdOption } from '../state.js';
 import { liveStatus } from '../status.js';
 
 export interface ExecOptions {
@@ -103,6 +103,7 @@ export async function execCommand(id: string, args: string[], o: ExecOptions, g:
     // HOME comes from /etc/passwd for the exec'd process's uid, not for the container's
     uid: typeof proc.user?.uid === 'number' ? proc.user.uid : 0,
     options: {
+      ...systemdOption(s),
       ...(sub ? { sub_cgroups: sub } : {}),
       preserve_fds: preserveFds,
       console_socket: o.consoleSocket ? resolve(o.consoleSocket) : '',

@@ -38,7 +38,7 @@ export function featuresDocument(hooks: string[]): Record<string, unknown> {
     linux: {
       namespaces: NAMESPACES,
       capabilities: caps,
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false },
       seccomp: { enabled: true, actions: SECCOMP_ACTIONS, operators: SECCOMP_OPERATORS, archs: SECCOMP_ARCHS, knownFlags: SECCOMP_FLAGS, supportedFlags: SECCOMP_FLAGS },
       apparmor: { enabled: false },
       selinux: { enabled: false },

@@ -4,7 +4,7 @@ import { PlancError } from '../errors.js';
 import type { Globals } from '../globals.js';
 import { planWith } from '../prepare.js';
 import { shimFailure, spawnShim } from '../shim.js';
-import { existingStateDir, readConfigCopy, readState, withLockAsync, writeState } from '../state.js';
+import { existingStateDir, readConfigCopy, readState, systemdOption, withLockAsync, writeState } from '../state.js';
 import { liveStatus } from '../status.js';
 import type { PlanOp } from '../plan/decode.js';
 import { sys } from '../sys.js';
@@ -21,7 +21,7 @@ export async function apply(action: 'pause' | 'resume', id: string, dir: string,
   if (action === 'pause' && status !== 'running' && status !== 'created') throw new PlancError('container not running');
   if (action === 'resume' && status !== 'paused') throw new PlancError('container not paused');
   const bytes = readConfigCopy(dir);
-  const p = await planWith({ bundle: s.bundle, id, root: g.root, bytes, parsed: JSON.parse(new TextDecoder().decode(bytes)), action });
+  const p = await planWith({ bundle: s.bundle, id, root: g.root, bytes, parsed: JSON.parse(new TextDecoder().decode(bytes)), action, options: systemdOption(s) });
   const frozen = action === 'pause';
   // The kernel freezes a cgroup's tasks one by one: pause returns once every freezer the plan
   // wrote reports the new state, as runc waits (v1 freezer.state, v2 the "frozen" key of

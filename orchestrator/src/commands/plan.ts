@@ -22,7 +22,7 @@ export async function planCommand(opts: PlanOptions, g: Globals): Promise<void> 
   const hostFactsFile = opts.hostFacts ?? (opts.hostProfile ? profilePath(opts.hostProfile) : undefined);
   const bundle = resolve(opts.bundle ?? '.');
   // as `run` (foreground) or `create --console-socket` would plan it
-  const run = launchInput(readConfig(bundle).parsed, stateDir(g.root, id), { consoleSocket: opts.consoleSocket, noPivot: opts.pivot === false });
+  const run = launchInput(readConfig(bundle).parsed, stateDir(g.root, id), { consoleSocket: opts.consoleSocket, noPivot: opts.pivot === false, systemdCgroup: g.systemdCgroup });
   const p = await preparePlan({ bundle, id, root: g.root, hostFactsFile, ...run });
   const placeholders = { id, bundle: p.bundle, stateDir: stateDir(g.root, id) };
   const stable = stableDigest(p.ops, placeholders);

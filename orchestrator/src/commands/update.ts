@@ -5,7 +5,7 @@ import { PlancError } from '../errors.js';
 import type { Globals } from '../globals.js';
 import { planWith } from '../prepare.js';
 import { shimFailure, spawnShim } from '../shim.js';
-import { existingStateDir, readConfigCopy, readState, withLockAsync, writeState } from '../state.js';
+import { existingStateDir, readConfigCopy, readState, systemdOption, withLockAsync, writeState } from '../state.js';
 import { liveStatus } from '../status.js';
 
 export interface UpdateOptions {
@@ -77,8 +77,13 @@ export async function updateCommand(id: string, o: UpdateOptions, g: Globals): P
     const s = readState(dir);
     if (liveStatus(dir, s) === 'stopped') throw new PlancError('container not running');
     const config = JSON.parse(new TextDecoder().decode(readConfigCopy(dir))) as Json;
-    const p = await planWith({ bundle: s.bundle, id, root: g.root, bytes, parsed: config, action: 'update', container: { pid: s.pid, config } });
-    if (p.ops.length > 0) {
+    const p = await planWith({ bundle: s.bundle, id, root: g.root, bytes, parsed: config, action: 'update', container: { pid: s.pid, config }, options: systemdOption(s) });
+    // runc's systemd Set: the unit's properties first, then the cgroup files
+    if (p.opNames?.includes('systemd_set_unit_properties')) {
+      const sd = await import('../systemd.js');
+      await sd.runCallerPoint(p.ops, sd.callerPoint('CALLER_BEFORE_SHIM')!, s.pid, () => {});
+    }
+    if (p.ops.some((o) => o.lane !== 'caller')) {
       const x = await spawnShim('host', p.plan).exit;
       if (x.code !== 0) throw new PlancError(shimFailure(x, p.ops));
     }

@@ -34,7 +34,7 @@ export async function validateCommand(paths: string[], o: ValidateOptions, g: Gl
   const host = facts(o);
   const planner = await loadPlanner();
   const cwd = process.cwd();
-  const reports: FileReport[] = files.map((f) => validateFile(planner, f, host, id, g.root, cwd));
+  const reports: FileReport[] = files.map((f) => validateFile(planner, f, host, id, g.root, cwd, g.systemdCgroup));
   const t = totals(reports);
   if (format === 'text') stdout(renderValidateText(reports, o.strict === true));
   else if (format === 'json') stdout(JSON.stringify({ strict: o.strict === true, totals: t, files: reports }, null, 2) + '\n');

@@ -13,7 +13,7 @@ export interface PlanOp {
 
 export const PLAN_MAGIC = 'PLNC';
 export const PLAN_VERSION = 1;
-export const LANES: readonly Lane[] = ['host', 'container', 'teardown'];
+export const LANES: readonly Lane[] = ['host', 'container', 'teardown', 'caller'];
 const BY_CODE = new Map<number, OpDef>(OPS.map((o) => [o.code, o]));
 const BY_NAME = new Map<string, OpDef>(OPS.map((o) => [o.name, o]));
 

@@ -65,16 +65,23 @@ export function renderOpLine(o: PlanOp, width = 3): string {
   return `${[head, ...args].join(' ')}  # ${o.why}`;
 }
 
-/** The lines read out of an op's program: a seccomp filter's instructions; a device filter's
- * rules, then its instructions. None for other ops. */
+// "MemoryMax=t:1048576" as "MemoryMax (t) = 1048576": a unit property, one per line
+function propertyLine(prop: string): string {
+  const m = /^([^=]*)=([^:]*):(.*)$/s.exec(prop);
+  return m ? `${m[1]} (${m[2]}) = ${m[3]}` : prop;
+}
+
+/** The lines read out of an op: a seccomp filter's instructions; a device filter's rules, then
+ * its instructions; a systemd unit's properties. None for other ops. */
 export function programLines(o: PlanOp): string[] {
   if (o.op === 'seccomp_set_filter') return disassemble(o.args.filter as Uint8Array);
   if (o.op === 'bpf_device_filter') return describeDeviceFilter(o.args.insns as Uint8Array);
+  if (o.lane === 'caller' && Array.isArray(o.args.properties)) return (o.args.properties as string[]).map(propertyLine);
   return [];
 }
 
 // A program is also shown read out under its op line (`|`-prefixed), so a reviewer reads
-// syscalls and actions, or devices and access, as well as the bytes.
+// syscalls and actions, devices and access, or unit properties, as well as the bytes.
 export function renderText(ops: readonly PlanOp[]): string {
   const width = String(Math.max(0, ops.length - 1)).length;
   return ops.map((o) => renderOpLine(o, width) + '\n' + programLines(o).map((l) => `${' '.repeat(width)}   | ${l}\n`).join('')).join('');

@@ -102,13 +102,14 @@ echo planc-vm >"$root/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 planc-vm\n' >"$root/etc/hosts"
 echo '/dev/vda / ext4 rw,noatime 0 1' >"$root/etc/fstab"
 : >"$root/etc/machine-id"
-# no login prompt, no timers, no engines' daemons at boot: a test starts what it needs
+# no login prompt, no timers at boot; the engines' daemons are installed but not started
+# (a test that needs one runs `systemctl start containerd`)
 for unit in serial-getty@ttyS0.service getty@tty1.service apt-daily.timer apt-daily-upgrade.timer \
             e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-timesyncd.service \
-            containerd.service podman-restart.service podman-auto-update.timer \
-            podman-clean-transient.service systemd-networkd-wait-online.service; do
+            systemd-networkd-wait-online.service; do
   ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
+find "$root/etc/systemd/system" -path '*.wants/*' \( -name 'containerd.service' -o -name 'podman*' \) -delete
 
 log "initramfs: busybox + $initramfs_modules"
 ird=$tmp/initramfs

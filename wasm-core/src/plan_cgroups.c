@@ -99,6 +99,9 @@ static void plan_limits_v1(planner *p, const cg_hier *h, const char *dir, bool u
     /* runc writes blkio.bfq.weight where there is no blkio.weight (BFQ): a host fact */
     if (has_ctl(h, "blkio") && s->has_blkio_weight)
         op_write_file(p, s->why_blkio_weight, in_dir(p, dir, p->ctx.blkio_weight_file), u64s(p, s->blkio_weight));
+    if (has_ctl(h, "hugetlb"))
+        for (uint32_t i = 0; i < s->nhp; i++)
+            op_write_file(p, s->hp_why[i], in_dir(p, dir, arena_printf(&p->a, "hugetlb.%s.limit_in_bytes", s->hp_sizes[i])), u64s(p, s->hp_limits[i]));
 }
 
 static void plan_v1(planner *p) {
@@ -132,22 +135,30 @@ static bool unified_has(planner *p, const char *ctl) {
 
 static void plan_limits_v2(planner *p, const char *dir, bool update);
 
+/* The controllers a v2 plan enables in each ancestor ("+cpuset +cpu ..."): the four every
+ * plan has (not with only_extra: update finds them enabled), and io, hugetlb, rdma, misc only
+ * when a limit or a unified key asks for them, so plans without one stay as they were. */
+static const char *v2_enable(planner *p, bool only_extra) {
+    static const char *const all[] = { "cpuset", "cpu", "memory", "pids", "io", "hugetlb", "rdma", "misc" };
+    const spec *s = &p->s;
+    buf en; buf_init(&en, &p->a);
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        size_t n = strlen(all[i]);
+        bool want = i < 4 ? !only_extra : (i == 4 && s->has_blkio_weight) || (i == 5 && s->nhp);
+        for (uint32_t k = 0; k < s->nuni && !want && i >= 4; k++) want = !strncmp(s->uni_keys[k], all[i], n) && s->uni_keys[k][n] == '.';
+        if (!want || !unified_has(p, all[i])) continue;
+        if (en.len) buf_put(&en, " ", 1);
+        buf_put(&en, "+", 1);
+        buf_put(&en, all[i], n);
+    }
+    return buf_cstr(&en);
+}
+
 /* Pure cgroup v2: controllers must be enabled in every ancestor's subtree_control before the
  * leaf has their files. Device rules need an eBPF program there, which no op expresses yet. */
 static void plan_v2(planner *p) {
-    const spec *s = &p->s;
     const char *path = cg_path(p), *why = cg_why(p), *root = p->ctx.unified;
-    buf en; buf_init(&en, &p->a);
-    static const char *const wanted[] = { "cpuset", "cpu", "memory", "pids", "io" };
-    for (size_t i = 0; i < 5; i++) {
-        if (!unified_has(p, wanted[i])) continue;
-        /* io only when a weight asks for it, so plans without one stay as they were */
-        if (!strcmp(wanted[i], "io") && !s->has_blkio_weight) continue;
-        if (en.len) buf_put(&en, " ", 1);
-        buf_put(&en, "+", 1);
-        buf_put(&en, wanted[i], strlen(wanted[i]));
-    }
-    const char *enable = buf_cstr(&en);
+    const char *enable = v2_enable(p, false);
     const char *parent = root;
     for (const char *q = path + 1;; q++) {
         if (*q == '/' || !*q) {
@@ -194,6 +205,11 @@ static void plan_limits_v2(planner *p, const char *dir, bool update) {
     /* runc's blkio → io.weight conversion (it prefers io.bfq.weight when present; a plan cannot look) */
     if (unified_has(p, "io") && s->has_blkio_weight)
         op_write_file(p, s->why_blkio_weight, in_dir(p, dir, "io.weight"), u64s(p, 1 + ((s->blkio_weight - 10) * 9999) / 990));
+    if (unified_has(p, "hugetlb"))
+        for (uint32_t i = 0; i < s->nhp; i++)
+            op_write_file(p, s->hp_why[i], in_dir(p, dir, arena_printf(&p->a, "hugetlb.%s.max", s->hp_sizes[i])), u64s(p, s->hp_limits[i]));
+    /* ORDER: unified keys last, so they override the values written above (runc's order) */
+    for (uint32_t i = 0; i < s->nuni; i++) op_write_file(p, s->uni_why[i], in_dir(p, dir, s->uni_keys[i]), s->uni_vals[i]);
 }
 
 /* Hybrid hosts (v1 controllers plus a cgroup2 mount): runc 1.1 also creates and joins the
@@ -222,16 +238,17 @@ void plan_cgroups_update(planner *p) {
     for (size_t i = 0; i < c->nv1; i++)
         plan_limits_v1(p, &c->v1[i], arena_printf(&p->a, "%s%s", c->v1[i].mount, path), true);
     if (!v2_only(p)) return;
-    /* ORDER: create enables io only when it had a weight; enable it in every ancestor
-     * (idempotent) before the leaf's io.weight exists */
-    if (p->s.has_blkio_weight && unified_has(p, "io")) {
+    /* ORDER: create enables io, hugetlb, ... only when asked for; enable them in every
+     * ancestor (idempotent) before the leaf's files exist */
+    const char *extra = v2_enable(p, true);
+    if (*extra) {
         const char *parent = c->unified;
         for (const char *q = path + 1; *q; q++) {
             if (*q != '/') continue;
-            op_write_file(p, "default:cgroup2-subtree-control", in_dir(p, parent, "cgroup.subtree_control"), "+io");
+            op_write_file(p, "default:cgroup2-subtree-control", in_dir(p, parent, "cgroup.subtree_control"), extra);
             parent = arena_printf(&p->a, "%s%s", c->unified, arena_strndup(&p->a, path, (size_t)(q - path)));
         }
-        op_write_file(p, "default:cgroup2-subtree-control", in_dir(p, parent, "cgroup.subtree_control"), "+io");
+        op_write_file(p, "default:cgroup2-subtree-control", in_dir(p, parent, "cgroup.subtree_control"), extra);
     }
     plan_limits_v2(p, arena_printf(&p->a, "%s%s", c->unified, path), true);
 }

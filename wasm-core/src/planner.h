@@ -167,6 +167,8 @@ typedef struct {
     const char *why_mem_limit, *why_mem_res, *why_mem_swap, *why_pids, *why_shares, *why_quota,
                *why_period, *why_cpus, *why_mems;
     bool has_blkio_weight; uint64_t blkio_weight; const char *why_blkio_weight;
+    const char **hp_sizes, **hp_why; uint64_t *hp_limits; uint32_t nhp;        /* hugepageLimits */
+    const char **uni_keys, **uni_vals, **uni_why; uint32_t nuni;              /* unified, sorted by key */
     proc_attrs pa;
     netdev_spec *netdevs; uint32_t nnetdevs;   /* sorted by host name */
 } spec;

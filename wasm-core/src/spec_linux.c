@@ -221,6 +221,70 @@ static void read_blkio(planner *p, const jv *res) {
         unsupported_if_present(p, bio, later[i], arena_printf(&p->a, "linux.resources.blockIO.%s", later[i]));
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* hugepageLimits: hugetlb.<pageSize>.max on v2, .limit_in_bytes on v1 */
+static void read_hugepages(planner *p, const jv *res) {
+    spec *s = &p->s;
+    const jv *arr = get_arr(p, res, "hugepageLimits");
+    if (!arr || !arr->n) return;
+    s->hp_sizes = arena_alloc(&p->a, arr->n * sizeof *s->hp_sizes);
+    s->hp_why = arena_alloc(&p->a, arr->n * sizeof *s->hp_why);
+    s->hp_limits = arena_alloc(&p->a, arr->n * sizeof *s->hp_limits);
+    if (!s->hp_sizes || !s->hp_why || !s->hp_limits) return;
+    for (size_t i = 0; i < arr->n; i++) {
+        const jv *e = arr->items[i];
+        const char *size; uint64_t limit;
+        if (e->type != JV_OBJ) { err_at(p, e, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(e->type))); continue; }
+        bool has_size = get_str(p, e, "pageSize", &size), has_limit = get_u64(p, e, "limit", UINT64_MAX, &limit);
+        /* SECURITY: the size becomes part of a file name in the container's cgroup */
+        size_t n = has_size ? strspn(size, "0123456789") : 0;
+        if (!has_size || !n || (strcmp(size + n, "KB") && strcmp(size + n, "MB") && strcmp(size + n, "GB"))) {
+            err_at(p, has_size ? json_get(e, "pageSize") : e, R_RESOURCE_CGROUP2, "hugepageLimits pageSize must be a size like 2MB or 1GB");
+            continue;
+        }
+        if (!has_limit) { err_missing(p, e, "limit", R_RESOURCE_CGROUP2, "hugepageLimits entries need a limit"); continue; }
+        s->hp_sizes[s->nhp] = size; s->hp_limits[s->nhp] = limit; s->hp_why[s->nhp++] = ptr_of(p, e);
+    }
+}
+
+/* unified: file name -> value, written as given, last (cgroup v2 only, as runc) */
+static void read_unified(planner *p, const jv *res) {
+    spec *s = &p->s;
+    const jv *o = get_obj(p, res, "unified");
+    if (!o || !o->n) return;
+    if (p->ctx.nv1) { err_at(p, o, R_UNSUPPORTED, "invalid configuration: cannot use unified on cgroup v1"); return; }
+    s->uni_keys = arena_alloc(&p->a, o->n * sizeof *s->uni_keys);
+    s->uni_vals = arena_alloc(&p->a, o->n * sizeof *s->uni_vals);
+    s->uni_why = arena_alloc(&p->a, o->n * sizeof *s->uni_why);
+    if (!s->uni_keys || !s->uni_vals || !s->uni_why) return;
+    for (size_t i = 0; i < o->n; i++) {
+        const jv *v = o->items[i];
+        const char *key = v->key, *val, *dot = strchr(key, '.');
+        if (!val_str(p, v, &val)) continue;
+        /* SECURITY: the key becomes a file name in the container's cgroup and nothing else */
+        if (strlen(key) != v->key_len || !dot || dot == key || !dot[1] || strchr(key, '/')) {
+            err_at(p, v, R_RESOURCE_CGROUP2, arena_printf(&p->a, "unified key \"%s\" must be a file name CONTROLLER.PARAMETER", key));
+            continue;
+        }
+        const char *ctl = arena_strndup(&p->a, key, (size_t)(dot - key));
+        bool known = !strcmp(ctl, "cgroup");
+        for (uint32_t k = 0; k < p->ctx.unified_controllers.n && !known; k++) known = !strcmp(p->ctx.unified_controllers.v[k], ctl);
+        if (!known) {
+            err_at(p, v, R_RESOURCE_CGROUP2, arena_printf(&p->a, "unified key \"%s\": controller \"%s\" is not available on this host", key, ctl));
+            continue;
+        }
+        s->uni_keys[s->nuni++] = key;
+    }
+    /* ORDER: by name, so key order in config.json never changes the plan */
+    qsort(s->uni_keys, s->nuni, sizeof *s->uni_keys, cmp_str);
+    for (uint32_t i = 0; i < s->nuni; i++) {
+        const jv *v = json_get(o, s->uni_keys[i]);
+        s->uni_vals[i] = v->s;
+        s->uni_why[i] = ptr_of(p, v);
+    }
+}
+
 void spec_read_resources_obj(planner *p, const jv *res, bool for_update) {
     spec *s = &p->s;
     if (res->type != JV_OBJ) { err_at(p, res, R_TYPE, arena_printf(&p->a, "expected an object, got %s", json_type_name(res->type))); return; }
@@ -311,13 +375,11 @@ void spec_read_resources_obj(planner *p, const jv *res, bool for_update) {
         unsupported_if_present(p, cpu, "realtimePeriod", "linux.resources.cpu.realtimePeriod");
         unsupported_if_present(p, cpu, "idle", "linux.resources.cpu.idle");
     }
-    unsupported_if_present(p, res, "hugepageLimits", "linux.resources.hugepageLimits");
+    read_hugepages(p, res);
     unsupported_if_present(p, res, "network", "linux.resources.network");
     unsupported_if_present(p, res, "rdma", "linux.resources.rdma");
     /* runc's validator text on a host with v1 hierarchies (hybrid included) */
-    const jv *uni = json_get(res, "unified");
-    if (uni && !zeroish(uni) && p->ctx.nv1) err_at(p, uni, R_UNSUPPORTED, "invalid configuration: cannot use unified on cgroup v1");
-    else unsupported_if_present(p, res, "unified", "linux.resources.unified");
+    read_unified(p, res);
 }
 
 /* The sysctls runc accepts: those of a namespace the container owns (validator.go). */
@@ -332,7 +394,6 @@ static bool has_ns_flag(planner *p, uint32_t flag, bool *by_path) {
     return false;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 static void read_sysctl(planner *p, const jv *lx) {
     spec *s = &p->s;

@@ -21,6 +21,10 @@ check full-hybrid.txt    "$tool" --text "$here/fixtures/full.json"    "$here/fix
 check full-v2.txt        "$tool" --text "$here/fixtures/full.json"    "$here/fixtures/context-v2.json"
 # a user namespace without a cgroup namespace: cgroup2 cannot be mounted there, it is bound
 check userns-v2.txt      "$tool" --text "$here/fixtures/userns.json"  "$here/fixtures/context-v2.json"
+# hugepageLimits and unified keys: the controllers they name are enabled, unified goes last
+check cgroup2-keys-v2.txt     "$tool" --text "$here/fixtures/cgroup2-keys.json" "$here/fixtures/context-v2-all.json"
+check cgroup2-keys-v2-few.txt "$tool" "$here/fixtures/cgroup2-keys.json" "$here/fixtures/context-v2.json"
+check cgroup2-keys-hybrid.txt "$tool" "$here/fixtures/cgroup2-keys.json" "$here/fixtures/context-hybrid.json"
 check errors.txt         "$tool"        "$here/fixtures/errors.json"  "$here/fixtures/context-hybrid.json"
 # the lifecycle: console, hooks, preserved fds, exec, pause/resume, update (context "action")
 fx=$here/fixtures

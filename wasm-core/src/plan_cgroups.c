@@ -300,7 +300,8 @@ static void check_sub_cgroups(planner *p) {
         bool known = !*key;
         for (size_t i = 0; i < c->nv1 && !known; i++)
             known = has_ctl(&c->v1[i], key) || (c->v1[i].name && !strncmp(key, "name=", 5) && !strcmp(key + 5, c->v1[i].name));
-        if (!known) err_at(p, NULL, R_CONTEXT, arena_printf(&p->a, "unknown controller %s in SubCgroupPaths", key));
+        /* runc names the first unknown controller only */
+        if (!known) { err_at(p, NULL, R_CONTEXT, arena_printf(&p->a, "unknown controller %s in SubCgroupPaths", key)); return; }
     }
 }
 

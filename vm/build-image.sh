@@ -14,6 +14,15 @@ rootfs_size=8G
 initramfs_modules="virtio_pci virtio_blk crc32c_generic ext4"
 
 log() { echo "vm-image: $*" >&2; }
+# the mirror is reached over the network: a passing failure (DNS, a reset) is tried twice more
+retry() {
+  local i
+  for i in 1 2 3; do
+    "$@" && return 0
+    log "attempt $i of: $* failed"; sleep $((i * 5))
+  done
+  return 1
+}
 
 need_tools() {
   local missing=()
@@ -73,7 +82,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 log "kernel: $kpkg $kver"
 chmod 777 "$tmp/deb"
-(cd "$tmp/deb" && apt-get download -q "$kpkg=$kver" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+retry bash -c 'cd "$1" && apt-get download -q "$2" 2>&1 | grep -v "^W: Download is performed unsandboxed" >&2; [ "${PIPESTATUS[0]}" = 0 ]' - "$tmp/deb" "$kpkg=$kver"
 dpkg-deb -x "$tmp"/deb/"$kpkg"_*.deb "$tmp/kernel"
 kdir=$(cd "$tmp/kernel/lib/modules" && echo *)
 /usr/sbin/depmod -b "$tmp/kernel" "$kdir"
@@ -81,10 +90,14 @@ cp "$tmp/kernel/boot/vmlinuz-$kdir" "$tmp/vmlinuz"
 
 log "root file system: mmdebstrap $suite"
 packages=$(grep -v '^#' "$here/packages.txt" | grep . | paste -sd, -)
-mmdebstrap --quiet --variant=apt --aptopt='APT::Install-Recommends "false"' \
-  --include="$packages" --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
-  "$suite" "$tmp/root" >&2
 root=$tmp/root
+debstrap() {
+  rm -rf "$root"
+  mmdebstrap --quiet --variant=apt --aptopt='APT::Install-Recommends "false"' \
+    --include="$packages" --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+    "$suite" "$root" >&2
+}
+retry debstrap
 # the kernel's modules, so modprobe finds 9p, overlay, netfilter, ... in the guest
 mkdir -p "$root/lib/modules"
 cp -a "$tmp/kernel/lib/modules/$kdir" "$root/lib/modules/"

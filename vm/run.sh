@@ -30,7 +30,9 @@ done
 say() { echo "vm: $*" >&2; }
 
 [ "$(id -u)" = 0 ] || { say "must run as root (the guest's 9p shares and the image build need it)"; exit 125; }
-image=$("$here/build-image.sh")
+# $PLANC_VM_IMAGE: an image directory vm/build-image.sh made earlier, used as it is
+image=${PLANC_VM_IMAGE:-$("$here/build-image.sh")}
+[ -e "$image/ready" ] || { say "no guest image in $image"; exit 125; }
 
 work=$(mktemp -d /tmp/planc-vm-run.XXXXXX)
 qpid=

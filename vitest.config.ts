@@ -8,11 +8,10 @@ const guest = process.env.PLANC_VM_GUEST === '1';
 const guestOnly = guest ? [] : ['spec-tests/vm-guest/**'];
 // the guest is emulated (TCG): everything there takes three to five times as long
 const slow = guest ? 3 : 1;
+const vmTest = 'spec-tests/vm.test.ts';
 
 export default defineConfig({
   test: {
-    include: ['spec-tests/**/*.test.ts', 'orchestrator/test/**/*.test.ts'],
-    exclude: [...configDefaults.exclude, ...guestOnly],
     globalSetup: ['spec-tests/helpers/cgroup-parent.ts'],
     pool: 'forks',
     // two cores: more workers only queue real containers behind each other
@@ -20,5 +19,17 @@ export default defineConfig({
     testTimeout: 60_000 * slow,
     hookTimeout: 120_000 * slow,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'planc',
+          include: ['spec-tests/**/*.test.ts', 'orchestrator/test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...guestOnly, vmTest],
+        },
+      },
+      // the VM takes both cores for minutes: it runs after everything else, not beside it
+      { extends: true, test: { name: 'vm', include: [vmTest], sequence: { groupOrder: 1 } } },
+    ],
   },
 });

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeBundle, readFixture, rmTree, tempDir, writeConfig } from '../helpers/bundle.js';
 import { planc } from '../helpers/planc.js';
+import { repo } from '../helpers/env.js';
 import { kernelAtLeast } from '../../orchestrator/src/facts.js';
 import { notGuest, parent, Runner, unified } from './guest.js';
 
@@ -68,6 +69,21 @@ describe.skipIf(skip !== '')(`pure cgroup v2 guest: host facts ${skip}`, () => {
     expect(cg).toContain(`/sys/fs/cgroup/${parent}/cgroup.subtree_control`);
     expect(cg).toContain(`/sys/fs/cgroup/${parent}/vm-facts-plan/memory.max`);
     expect(ops.map((o) => o.op)).toContain('clone_into_cgroup');
+  });
+
+  test('the shipped cgroup-v2 profile is this host: planning for it offline gives the plan made here', () => {
+    const profile = JSON.parse(fs.readFileSync(path.join(repo, 'orchestrator', 'profiles', 'cgroup-v2.json'), 'utf8'));
+    expect(profile.cgroup).toEqual(facts().cgroup);
+    const bundle = makeBundle(path.join(tmp, 'profile'), readFixture('resources'));
+    const plan = (extra: string[]) => {
+      const r = planc(['plan', '-b', bundle, '--format', 'json', '--id', 'vm-facts-profile', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const here = plan([]);
+    const offline = plan(['--host-profile', 'cgroup-v2']);
+    expect(offline.ops).toEqual(here.ops);
+    expect(offline.digest).toBe(here.digest);
   });
 
   test('a container runs on that plan: planc and runc see the same cgroup, limits and exit code', async () => {

@@ -10,7 +10,7 @@ import type { Ran } from '../helpers/planc.js';
 
 export const parent = 'planc-test';
 export const unified = '/sys/fs/cgroup';
-export type Pair = Record<'planc' | 'runc', Ran>;
+export type Pair = Record<'planc' | 'runc', Ran & { id: string }>;
 
 /** Why a guest test is skipped on a host that is not the pure v2 guest ('' when it is one). */
 export function notGuest(): string {

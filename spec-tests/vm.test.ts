@@ -36,6 +36,10 @@ async function guestSuite(): Promise<{ skip?: string; build?: Ran; vm?: Ran; rep
   const build = await run('bash', ['vm/build-image.sh']);
   if (build.code !== 0) {
     if (!hasTools()) return { skip: `qemu/mmdebstrap missing and could not be installed: ${tail(build.stderr, 3)}` };
+    // no image cached on this machine and Debian's mirror out of reach: nothing to boot
+    if (/Temporary failure resolving|Could not resolve|Failed to fetch|Unable to connect/.test(build.stderr)) {
+      return { skip: `no cached guest image and the Debian mirror cannot be reached: ${tail(build.stderr, 1)}` };
+    }
     return { build };
   }
   const results = tempDir('vm-results');

@@ -8,6 +8,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 checkout=$(dirname "$here")
 cache=${PLANC_VM_CACHE:-$checkout/build/vm}
+# images are also kept machine-wide, so a fresh clone (CI) finds one built here before ('' = off)
+shared=${PLANC_VM_SHARED_CACHE-/var/cache/planc-vm}
 suite=bookworm
 rootfs_size=8G
 # modules the kernel needs before it can read the root file system (their dependencies follow)
@@ -70,13 +72,25 @@ key=$(cache_key "$kpkg $kver")
 if [ "${1:-}" = --print-key ]; then echo "$key"; exit 0; fi
 out=$cache/$key
 mkdir -p "$cache"
-exec 9>"$cache/.build.lock"
+# one image build at a time on the machine (they share the machine-wide cache)
+exec 9>/tmp/planc-vm-build.lock
 flock 9
 if [ -e "$out/ready" ]; then echo "$out"; exit 0; fi
+
+# keep the newest two images in a cache dir
+prune() { ls -1dt "$1"/*/ 2>/dev/null | tail -n +3 | while read -r old; do rm -rf "$old"; done; }
+# a copy of an image dir: hard links where the file system allows (base.raw is never written)
+copy_image() { rm -rf "$2.tmp" && { cp -al "$1" "$2.tmp" 2>/dev/null || cp -a --sparse=always "$1" "$2.tmp"; } && mv "$2.tmp" "$2"; }
 
 start=$(date +%s)
 tmp=$cache/$key.tmp
 rm -rf "$tmp"
+if [ -n "$shared" ] && [ -e "$shared/$key/ready" ]; then
+  copy_image "$shared/$key" "$out"
+  log "found $key in $shared"
+  echo "$out"
+  exit 0
+fi
 mkdir -p "$tmp/deb" "$tmp/kernel" "$tmp/initramfs"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -155,7 +169,11 @@ touch "$tmp/ready"
 rm -rf "$out"
 mv "$tmp" "$out"
 trap - EXIT
-# older images are only disk space: keep the newest two
-ls -1dt "$cache"/*/ 2>/dev/null | tail -n +3 | while read -r old; do rm -rf "$old"; done
+# older images are only disk space
+prune "$cache"
+if [ -n "$shared" ] && mkdir -p "$shared" 2>/dev/null; then
+  copy_image "$out" "$shared/$key" || log "could not keep a copy in $shared"
+  prune "$shared"
+fi
 log "built $out in $(cat "$out/build-seconds") s"
 echo "$out"

@@ -13,16 +13,27 @@ APT_CHECK := /usr/bin/clang-14 /usr/bin/wasm-ld-14 /usr/lib/wasm32-wasi/libc.a \
              /usr/bin/hyperfine /usr/include/seccomp.h /usr/bin/podman /usr/bin/conmon \
              /usr/bin/containerd /usr/bin/ctr /usr/bin/containerd-shim-runc-v2
 
-.PHONY: all deps build wasm shim cli demo test clean
+.PHONY: all deps build wasm shim cli demo test clean vm-image vm-test
 all: build
 
-deps: build/.deps-apt node_modules/.package-lock.json
+deps: build/.deps-apt build/.deps-vm node_modules/.package-lock.json
 
 build/.deps-apt:
 	@missing=0; for f in $(APT_CHECK); do [ -e $$f ] || missing=1; done; \
 	if [ $$missing = 1 ]; then \
 	  echo "installing Debian packages: $(APT_PKGS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null; \
+	fi
+	@mkdir -p build && touch $@
+
+# what vm/build-image.sh and vm/run.sh need to build and boot the pure cgroup v2 guest
+VM_PKGS := qemu-system-x86 qemu-utils mmdebstrap e2fsprogs kmod
+VM_CHECK := /usr/bin/qemu-system-x86_64 /usr/bin/qemu-img /usr/bin/mmdebstrap /usr/sbin/mke2fs /usr/sbin/depmod
+build/.deps-vm:
+	@missing=0; for f in $(VM_CHECK); do [ -e $$f ] || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  echo "installing Debian packages: $(VM_PKGS)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(VM_PKGS) >/dev/null; \
 	fi
 	@mkdir -p build && touch $@
 
@@ -48,6 +59,13 @@ demo: build
 
 test: build
 	npx vitest run
+
+# the guest image (cached in build/vm/), and the guest suite spec-tests/vm-guest/ run in it
+vm-image: build/.deps-vm
+	bash vm/build-image.sh
+
+vm-test: build
+	bash vm/run.sh -- npx vitest run spec-tests/vm-guest
 
 clean:
 	rm -rf build bin/planc orchestrator/src/gen

@@ -2,7 +2,7 @@
 // spec-tests/helpers/corpus.ts describes, runs under planc and runc with the probe. A config that
 // matches must keep matching; every other one is listed below with why. Never edits a config.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { describeAsRoot } from './helpers/env.js';
+import { describeAsRoot, slowdown } from './helpers/env.js';
 import { corpusEntries, formatTable, normalise, runCorpus, type CorpusResult, type Outcome } from './helpers/corpus.js';
 
 /**
@@ -53,7 +53,7 @@ describeAsRoot('runs real containers', 'corpus configs under planc and runc', ()
   beforeAll(async () => {
     ({ results, leftovers } = await runCorpus(entries, { parallel: 2, unique: `corpus-${process.pid}` }));
     console.log(`corpus differential (planc vs runc)\n${formatTable(results)}`);
-  }, 110_000);
+  }, 110_000 * slowdown);
 
   afterAll(() => {
     expect(leftovers).toEqual([]);

@@ -34,11 +34,24 @@ msg=$(touch /planc-probe-root 2>&1) && echo "/ writable" || echo "/ ${msg##*: }"
 rm -f /planc-probe-root
 echo "== cgroup"
 # the container's own cgroup as mounted inside it: the limits the runtime wrote
-for f in memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes pids/pids.max cpu/cpu.shares \
-         cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpuset/cpuset.cpus cpuset/cpuset.mems devices/devices.list; do
+cgline() { if [ -r "$1/$2" ]; then sed "s|^|$2: |" "$1/$2"; else echo "$2: unreadable"; fi; }
+if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+  # cgroup v2: the mount's root is the container's cgroup in a cgroup namespace, the host's
+  # root without one (then /proc/self/cgroup names the path below it)
+  dir=/sys/fs/cgroup$(sed -n 's|^0::||p' /proc/self/cgroup); dir=${dir%/}
+  for f in cgroup.controllers memory.max memory.swap.max memory.low memory.high cpu.max cpu.weight \
+           cpuset.cpus cpuset.mems pids.max io.weight $(cd "$dir" && ls -d hugetlb.*.max 2>/dev/null) \
+           ${PROBE_CGROUP_FILES:-}; do
+    cgline "$dir" "$f"
+  done
+else
+  for f in memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes pids/pids.max cpu/cpu.shares \
+           cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpuset/cpuset.cpus cpuset/cpuset.mems; do
+    cgline /sys/fs/cgroup "$f"
+  done
   # devices.list is sorted: the kernel keeps insertion order, but access depends only on the set
-  if [ -r "/sys/fs/cgroup/$f" ]; then sed "s|^|$f: |" "/sys/fs/cgroup/$f" | sort; else echo "$f: unreadable"; fi
-done
+  cgline /sys/fs/cgroup devices/devices.list | sort
+fi
 echo "== syscalls"
 # a seccomp rule shows up as EPERM here, where an unfiltered mkdir gets EROFS or succeeds
 msg=$(mkdir /tmp/planc-probe-dir 2>&1) && { echo "mkdir ok"; rmdir /tmp/planc-probe-dir; } || echo "mkdir ${msg##*: }"

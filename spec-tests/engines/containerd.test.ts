@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { slowdown } from '../helpers/env.js';
 import {
   HostLeftovers, buildTestImage, cgroupTop, cgroupsLeft, describeEngine, imageRef, inPty, missingPrograms,
   mountsUnder, ptyText, removeCgroupTree, run, runcBin, runtimes, sleepMs, tempDir, umountUnder, waitFor, type Ran,
@@ -99,7 +100,7 @@ describeEngine('containerd', ['containerd', 'ctr', 'containerd-shim-runc-v2', ru
     const { ociTar } = buildTestImage(path.join(dir, 'image'));
     const imp = ctr('images', 'import', ociTar);
     if (imp.code !== 0) throw new Error(`ctr images import failed\n${imp.explain}\n${daemonTail()}`);
-  }, 60_000);
+  }, 60_000 * slowdown);
 
   afterAll(() => {
     if (!dir) return;
@@ -127,7 +128,7 @@ describeEngine('containerd', ['containerd', 'ctr', 'containerd-shim-runc-v2', ru
     leftovers.remove();
     expect(cgroupsLeft(cgParent)).toEqual([]);
     expect(mountsUnder(dir)).toEqual([]);
-  }, 60_000);
+  }, 60_000 * slowdown);
 
   for (const rt of runtimes) {
     const tag = `[${rt.name}]`;

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'vitest';
+import { hierarchies } from '../helpers/bundle.js';
 import { isRoot, mkrootfs, plancBin, repo } from '../helpers/env.js';
 
 export const runcBin = '/usr/sbin/runc';
@@ -128,18 +129,6 @@ export function buildTestImage(dir: string): { rootfsTarGz: string; ociTar: stri
     if (r.code !== 0) throw new Error(`building the test image failed\n${r.explain}`);
   }
   return { rootfsTarGz, ociTar };
-}
-
-/** Every cgroup hierarchy mounted under /sys/fs/cgroup (v1 controllers and the unified mount). */
-export function hierarchies(): string[] {
-  const out = new Set<string>();
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const f = line.split(' ');
-    const dash = f.indexOf('-');
-    if (dash < 0) continue;
-    if ((f[dash + 1] === 'cgroup' || f[dash + 1] === 'cgroup2') && f[4].startsWith('/sys/fs/cgroup/')) out.add(f[4]);
-  }
-  return [...out].sort();
 }
 
 /** Directories of the cgroup subtree `rel` (e.g. planc-test/eng-1-podman) that still exist. */

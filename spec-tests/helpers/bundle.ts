@@ -45,7 +45,9 @@ export function hierarchies(): string[] {
     const dash = f.indexOf('-');
     if (dash < 0) continue;
     const fstype = f[dash + 1];
-    if ((fstype === 'cgroup' || fstype === 'cgroup2') && f[4].startsWith(cgroupRoot + '/')) out.push(f[4]);
+    // v1: one mount per hierarchy below /sys/fs/cgroup; pure v2: the one at /sys/fs/cgroup
+    const at = f[4] === cgroupRoot || f[4].startsWith(cgroupRoot + '/');
+    if ((fstype === 'cgroup' || fstype === 'cgroup2') && at) out.push(f[4]);
   }
   return [...new Set(out)].sort();
 }

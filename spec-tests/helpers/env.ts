@@ -18,6 +18,9 @@ export const probeScript = path.join(repo, 'spec-tests', 'probe.sh');
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
+/** How much slower than here things run: 3 in the emulated cgroup v2 guest (vm/run.sh). */
+export const slowdown = process.env.PLANC_VM_GUEST === '1' ? 3 : 1;
+
 /** A describe block that needs root; when skipped, the reason is in its name. */
 export function describeAsRoot(reason: string, name: string, fn: () => void): void {
   describe.skipIf(!isRoot)(`requires root: ${reason} — ${name}`, fn);

@@ -42,7 +42,8 @@ function kernelLimit(id: string): { file: string; value: string } | null {
 function pidsIn(id: string): number[] {
   for (const h of hierarchies()) {
     const procs = path.join(h, parent, id, 'cgroup.procs');
-    if (fs.existsSync(procs) && fs.existsSync(path.join(h, parent, id, 'memory.limit_in_bytes'))) {
+    const memory = ['memory.limit_in_bytes', 'memory.max'].some((f) => fs.existsSync(path.join(h, parent, id, f)));
+    if (fs.existsSync(procs) && memory) {
       return fs.readFileSync(procs, 'utf8').split('\n').filter(Boolean).map(Number);
     }
   }

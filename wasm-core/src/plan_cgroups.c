@@ -388,7 +388,8 @@ static void check_sub_cgroups(planner *p) {
         bool known = !*key;
         for (size_t i = 0; i < c->nv1 && !known; i++)
             known = has_ctl(&c->v1[i], key) || (c->v1[i].name && !strncmp(key, "name=", 5) && !strcmp(key + 5, c->v1[i].name));
-        if (!known) err_at(p, NULL, R_CONTEXT, arena_printf(&p->a, "unknown controller %s in SubCgroupPaths", key));
+        /* runc names the first unknown controller only */
+        if (!known) { err_at(p, NULL, R_CONTEXT, arena_printf(&p->a, "unknown controller %s in SubCgroupPaths", key)); return; }
     }
 }
 
@@ -427,7 +428,17 @@ void plan_cgroup_mount(planner *p, const mount_spec *m) {
     if (!c->nv1) {
         /* cgroup2: one cgroup2 fs (runc mountCgroupV2) */
         op_mkdir_in_root(p, m->why, m->destination, 0755);
-        op_mount_in_root(p, m->why, *m->source ? m->source : "cgroup", F_SRC_STRING, m->destination, "cgroup2", m->flags, m->data, 0);
+        if (p->s.userns && !cgroupns) {
+            /* a user namespace whose cgroup namespace is still the host's may not mount
+             * cgroup2 (EPERM): the host's unified hierarchy is bound instead, as runc falls
+             * back to doing; the remount applies ro/nosuid/... */
+            uint64_t flags = F_MS_BIND | m->flags;
+            op_mount_in_root(p, m->why, c->unified, F_SRC_HOST_PATH, m->destination, "bind", flags, "", 0);
+            if (flags & ~(uint64_t)(F_MS_REC | F_MS_REMOUNT | F_MS_BIND))
+                op_mount_in_root(p, m->why, "", F_SRC_NONE, m->destination, "", flags | F_MS_REMOUNT, "", 0);
+        } else {
+            op_mount_in_root(p, m->why, *m->source ? m->source : "cgroup", F_SRC_STRING, m->destination, "cgroup2", m->flags, m->data, 0);
+        }
         for (uint32_t k = 0; k < m->npflags; k++)
             op_mount_in_root(p, m->why, "", F_SRC_NONE, m->destination, "", m->pflags[k], "", 0);
         return;

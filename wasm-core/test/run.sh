@@ -19,6 +19,8 @@ check() {  # name, command...
 check default-hybrid.txt "$tool" --text "$here/fixtures/default.json" "$here/fixtures/context-hybrid.json"
 check full-hybrid.txt    "$tool" --text "$here/fixtures/full.json"    "$here/fixtures/context-hybrid.json"
 check full-v2.txt        "$tool" --text "$here/fixtures/full.json"    "$here/fixtures/context-v2.json"
+# a user namespace without a cgroup namespace: cgroup2 cannot be mounted there, it is bound
+check userns-v2.txt      "$tool" --text "$here/fixtures/userns.json"  "$here/fixtures/context-v2.json"
 check errors.txt         "$tool"        "$here/fixtures/errors.json"  "$here/fixtures/context-hybrid.json"
 # the lifecycle: console, hooks, preserved fds, exec, pause/resume, update (context "action")
 fx=$here/fixtures

@@ -18,15 +18,19 @@ const bindVol = (dest: string, source: string) => ({ destination: dest, type: 'b
 // mountinfo, which after the root switch holds only mounts inside its root
 const tmpfsAt = (dest: string) => ({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=68k'] });
 const seen = 'grep size=68k /proc/self/mountinfo | wc -l';
+/** A host directory with a canary that no mount may reach, the volume for the links, and the host's mounts now. */
+function hostSide(target: string, volume: string) {
+  const hostTarget = path.join(tmp, target);
+  fs.mkdirSync(hostTarget);
+  fs.writeFileSync(path.join(hostTarget, 'canary'), 'untouched');
+  const vol = path.join(tmp, volume);
+  fs.mkdirSync(vol);
+  return { hostTarget, vol, mountsBefore: hostMounts() };
+}
 
 describe.skipIf(!ready)(`mount destinations through symlinks${ready ? '' : ` (skipped: ${why})`}`, () => {
   it('a destination whose component links to /, to ../../.. or to a host path lands inside the rootfs or is refused', () => {
-    const hostTarget = path.join(tmp, 'host-target');
-    fs.mkdirSync(hostTarget);
-    fs.writeFileSync(path.join(hostTarget, 'canary'), 'untouched');
-    const vol = path.join(tmp, 'md-vol');
-    fs.mkdirSync(vol);
-    const mountsBefore = hostMounts();
+    const { hostTarget, vol, mountsBefore } = hostSide('host-target', 'md-vol');
     const out: Record<string, string[]> = { runc: [], planc: [] };
     for (const rt of RTS) {
       for (const [name, link] of [['to-root', '/'], ['to-dotdot', '../../../../../../..'], ['to-host', hostTarget]] as const) {
@@ -49,12 +53,7 @@ describe.skipIf(!ready)(`mount destinations through symlinks${ready ? '' : ` (sk
   });
 
   it('a shared volume flipped between a directory and a link to the host while the runtime mounts on it: never on the host', () => {
-    const hostTarget = path.join(tmp, 'race-target');
-    fs.mkdirSync(hostTarget);
-    fs.writeFileSync(path.join(hostTarget, 'canary'), 'untouched');
-    const vol = path.join(tmp, 'race-vol');
-    fs.mkdirSync(vol);
-    const mountsBefore = hostMounts();
+    const { hostTarget, vol, mountsBefore } = hostSide('race-target', 'race-vol');
     const N = 8;
     const res: Record<string, Record<string, number>> = { runc: {}, planc: {} };
     for (const rt of RTS as Rt[]) {

@@ -320,12 +320,15 @@ out:
 int do_MKNOD_IN_ROOT(struct ctx *c, const struct op *op, struct err *e)
 {
 	char buf[PATH_MAX];
-	const char *name, *path = op->a[0].s;
+	const char *parent, *name, *path = op->a[0].s;
 	mode_t mode = (mode_t)op->a[1].u;
-	int pfd = open_parent(c, path, buf, &name, e);
+	int r = split_path(path, buf, &parent, &name);
+	/* SECURITY: nodes only in a directory reached without symlinks: an image's /dev linked into
+	 * a bound host volume would get them in the host directory (CVE-2025-31133 family) */
+	int pfd = r < 0 ? (errno = -r, -1) : sys_openat2(c->root_fd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
 	if (pfd < 0)
-		return pfd;
-	int r = mknodat(pfd, name, mode, makedev(op->a[2].u, op->a[3].u));
+		return fail_errno(e, "%s", path);
+	r = mknodat(pfd, name, mode, makedev(op->a[2].u, op->a[3].u));
 	/* umask does not apply to device nodes: the plan's mode is the mode */
 	if (r == 0)
 		r = fchmodat(pfd, name, mode & 07777, 0);

@@ -3,6 +3,7 @@
  * stay profile-shaped. A plan must hold one seccomp_set_filter op whose program is whole
  * instructions ending in a return; errors must be complete. Never shipped. */
 #include "../src/ops.h"
+#include "fuzz_check.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,19 @@ static const char HEAD[] =
     "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"pid\"}],\"seccomp\":";
 static const char TAIL[] = "}}";
 
+/* body: why (u32 length + bytes), flags (u32), program (u32 length + bytes): whole
+ * instructions, at most the kernel's 4096, the last a BPF_RET */
+static void check_filter(uint16_t code, const uint8_t *body, uint32_t n) {
+    if (code != OP_SECCOMP_SET_FILTER) return;
+    uint32_t wl, pl;
+    memcpy(&wl, body, 4);
+    if ((size_t)wl + 12 > n) __builtin_trap();
+    memcpy(&pl, body + 4 + wl + 4, 4);
+    if (pl == 0 || pl % 8 || pl / 8 > 4096 || (size_t)wl + 12 + pl != n) __builtin_trap();
+    uint16_t last; memcpy(&last, body + 12 + wl + pl - 8, 2);
+    if ((last & 0x07) != 0x06) __builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
     static planner p;
     memset(&p, 0, sizeof p);
@@ -26,27 +40,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
     memcpy(doc + sizeof HEAD - 1, data, size);
     memcpy(doc + sizeof HEAD - 1 + size, TAIL, sizeof TAIL - 1);
     const uint8_t *out; size_t len;
-    if (planc_plan(&p, doc, n, (const uint8_t *)CTX, sizeof CTX - 1, &out, &len)) {
-        uint32_t count; memcpy(&count, out + 8, 4);
-        size_t at = 12;
-        for (uint32_t i = 0; i < count; i++) {
-            if (at + 8 > len) __builtin_trap();
-            uint32_t w0, body; memcpy(&w0, out + at, 4); memcpy(&body, out + at + 4, 4);
-            if ((w0 & 0xffff) == OP_SECCOMP_SET_FILTER) {
-                /* body: why (u32 length + bytes), flags (u32), program (u32 length + bytes) */
-                uint32_t wl; memcpy(&wl, out + at + 8, 4);
-                uint32_t pl; memcpy(&pl, out + at + 8 + 4 + wl + 4, 4);
-                if (pl == 0 || pl % 8 || pl / 8 > 4096) __builtin_trap();
-                uint16_t last; memcpy(&last, out + at + 8 + 4 + wl + 8 + pl - 8, 2);
-                if ((last & 0x07) != 0x06) __builtin_trap();   /* BPF_RET */
-            }
-            at += 8 + body;
-        }
-        if (at != len) __builtin_trap();
-    } else {
-        for (size_t i = 0; i < p.nerrs; i++)
-            if (!p.errs[i].pointer || !p.errs[i].rule || !p.errs[i].message || !*p.errs[i].message) __builtin_trap();
-    }
+    bool planned = planc_plan(&p, doc, n, (const uint8_t *)CTX, sizeof CTX - 1, &out, &len);
+    check_result(&p, planned, out, len, check_filter);
     arena_free_all(&p.a);
     free(doc);
     return 0;

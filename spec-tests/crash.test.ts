@@ -46,6 +46,10 @@ function strayProcesses(id: string): number[] {
   for (const p of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
     try {
+      // a zombie, or a process the kernel is ending (PF_EXITING: it has left its cgroups), is gone
+      const raw = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const stat = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      if (stat[0] === 'Z' || (Number(stat[6]) & 0x4) !== 0) continue;
       if (fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(`/${parent}/${id}\n`)) { found.push(Number(p)); continue; }
       const shim = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('planc-shim') || fs.readlinkSync(`/proc/${p}/exe`).startsWith('/memfd:planc-shim');
       if (shim && fs.readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(marker)) found.push(Number(p));

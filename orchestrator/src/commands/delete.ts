@@ -20,11 +20,26 @@ async function killAll(procs: Proc[], what: string): Promise<void> {
   // SECURITY: a pid is signalled only while it still names the process that was found
   for (const [pid, t] of procs) if (procStartTime(pid) === t) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
   for (const end = Date.now() + 1500; ;) {
-    const left = procs.filter(([pid, t]) => procStartTime(pid) === t);
+    const left = procs.filter(([pid, t]) => procStartTime(pid) === t && !exiting(pid));
     if (left.length === 0) return;
     if (Date.now() > end) throw new PlancError(`${what} (pid ${left.map(([p]) => p).join(', ')}) did not die after SIGKILL`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/**
+ * Whether the kernel is ending the process (PF_EXITING in /proc/<pid>/stat field 9). It has left its
+ * cgroups then; a pid namespace's init stays in that state until every zombie of its namespace is
+ * reaped, which for an exec'd process reparented to the host's init may take that init a while.
+ */
+function exiting(pid: number): boolean {
+  const f = statFields(pid);
+  return f === null || (Number(f[6]) & 0x4) !== 0;
+}
+
+/** The fields of /proc/<pid>/stat after comm (state first), or null once the process is gone. */
+function statFields(pid: number): string[] | null {
+  try { const st = sys().readText(`/proc/${pid}/stat`); return st.slice(st.lastIndexOf(')') + 2).split(' '); } catch { return null; }
 }
 
 function live(pids: number[]): Proc[] {
@@ -95,16 +110,38 @@ async function teardown(dir: string, id: string, s: State, opts: { force?: boole
   if ((status === 'running' || status === 'paused') && !opts.force) throw new PlancError(`cannot delete container ${id} that is not stopped: ${status}`);
   // ORDER: a frozen init cannot act on SIGKILL; thaw it first, as runc does
   if (status === 'paused') await (await import('./pause.js')).apply('resume', id, dir, g);
-  if (status !== 'stopped') await killAll([[s.pid, s.initStartTime ?? procStartTime(s.pid)!]], 'container init');
-  await destroy(dir, readPlan(dir));
+  const plan = readPlan(dir);
+  // ORDER: init together with the rest of its cgroups and the shims of exec'd processes: a pid
+  // namespace's init is not gone until every process in it is reaped, by its parent
+  if (status !== 'stopped') await killAll([[s.pid, s.initStartTime ?? procStartTime(s.pid)!], ...live(withExecShims(cgroupTreePids(plan), s.pid))], 'container init');
+  await destroy(dir, plan, s.pid);
+}
+
+const parentOf = (pid: number): number => Number(statFields(pid)?.[1] ?? 0);
+
+/**
+ * `pids` and the shims that started them from outside the container (an exec's, which must not
+ * live on holding a killed process unreaped); never init's own parent (a foreground run's shim
+ * reaps init and reports its status) and never a process that is not planc-shim.
+ */
+function withExecShims(pids: number[], initPid: number): number[] {
+  const out = new Set(pids);
+  const initParent = parentOf(initPid);
+  for (const pid of pids) {
+    const pp = parentOf(pid);
+    if (pp <= 1 || pp === initParent || out.has(pp)) continue;
+    try { if (sys().readlink(`/proc/${pp}/exe`).startsWith('/memfd:planc-shim')) out.add(pp); } catch { /* gone */ }
+  }
+  return [...out];
 }
 
 /** Kills what is left in the container's cgroup tree, stops its unit, applies the teardown lane and removes the state dir. */
-async function destroy(dir: string, plan: Uint8Array): Promise<void> {
+async function destroy(dir: string, plan: Uint8Array, initPid = 0): Promise<void> {
   // runc: every process of every cgroup at or below the container's, in every hierarchy (an exec'd
   // process, one in a sub-cgroup, or all of them when init shared the host's pid namespace); read
   // again after each round: a process an interrupted exec was starting may join meanwhile
-  for (let round = 0, procs = live(cgroupTreePids(plan)); procs.length > 0 && round < 5; round++, procs = live(cgroupTreePids(plan))) {
+  const inTree = (): Proc[] => live(withExecShims(cgroupTreePids(plan), initPid));
+  for (let round = 0, procs = inTree(); procs.length > 0 && round < 5; round++, procs = inTree()) {
     await killAll(procs, 'container process');
   }
   // ORDER: runc's systemd destroy: the unit is stopped (systemd removes its cgroup), then what is

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include "shim.h"
@@ -274,11 +275,13 @@ int do_WRITE_CHILD_PROC(struct ctx *c, const struct op *op, struct err *e)
 	return write_whole(path, op->a[1].s, op->a[1].n, e);
 }
 
-/* teardown: path's child directories first, deepest first (a container's own sub-cgroups), then
+/* teardown: on cgroupfs, path's child cgroups first, deepest first (a container's own), then
  * path; ENOENT is success; a cgroup may report EBUSY for a moment after its last task */
 static int rmdir_tree(const char *path, int depth, struct err *e)
 {
-	DIR *d = depth < 32 ? opendir(path) : NULL;
+	struct statfs fs;
+	int cgroupfs = statfs(path, &fs) == 0 && (fs.f_type == CGROUP_SUPER_MAGIC || fs.f_type == CGROUP2_SUPER_MAGIC);
+	DIR *d = depth < 32 && cgroupfs ? opendir(path) : NULL;
 	char sub[4096]; /* PATH_MAX */
 	for (struct dirent *de; d && (de = readdir(d));)
 		if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&

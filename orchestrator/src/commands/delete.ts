@@ -63,9 +63,11 @@ function shimsOf(dir: string): number[] {
     const [pid, start] = sys().readText(join(dir, SHIM_PID)).split(' ').map(Number);
     if (pid && procStartTime(pid!) === start) add(pid!);
   } catch { /* not recorded: the shim was never spawned, or the scan below finds it */ }
+  // the kernel names a cwd by its real path: --root may be relative or pass through a symlink
+  const real = sys().realpath(dir);
   for (const p of sys().readdir('/proc')) {
     if (!/^\d+$/.test(p)) continue;
-    try { if (sys().readlink(`/proc/${p}/cwd`).replace(/ \(deleted\)$/, '') === dir) add(Number(p)); } catch { /* gone, or a kernel thread */ }
+    try { if (sys().readlink(`/proc/${p}/cwd`).replace(/ \(deleted\)$/, '') === real) add(Number(p)); } catch { /* gone, or a kernel thread */ }
   }
   return [...found];
 }

@@ -1,6 +1,7 @@
 /* ops_host.c — ops run by P in the caller's namespaces (host and teardown lanes), plus the
  * clone and sync ops that join P and C, and the caller's sync point. Paths here are host
  * paths, used as given; nothing here looks inside the container's root. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -10,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include "shim.h"
@@ -273,18 +275,31 @@ int do_WRITE_CHILD_PROC(struct ctx *c, const struct op *op, struct err *e)
 	return write_whole(path, op->a[1].s, op->a[1].n, e);
 }
 
-/* teardown: ENOENT is success; a cgroup may report EBUSY for a moment after its last task */
-int do_RMDIR(struct ctx *c, const struct op *op, struct err *e)
+/* teardown: on cgroupfs, path's child cgroups first, deepest first (a container's own), then
+ * path; ENOENT is success; a cgroup may report EBUSY for a moment after its last task */
+static int rmdir_tree(const char *path, int depth, struct err *e)
 {
-	for (int tries = 0; rmdir(op->a[0].s) < 0; tries++) {
+	struct statfs fs;
+	int cgroupfs = statfs(path, &fs) == 0 && (fs.f_type == CGROUP_SUPER_MAGIC || fs.f_type == CGROUP2_SUPER_MAGIC);
+	DIR *d = depth < 32 && cgroupfs ? opendir(path) : NULL;
+	char sub[4096]; /* PATH_MAX */
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) < (int)sizeof sub)
+			rmdir_tree(sub, depth + 1, e);
+	if (d)
+		closedir(d);
+	for (int tries = 0; rmdir(path) < 0; tries++) {
 		if (errno == ENOENT)
 			return 0;
 		if (errno != EBUSY || tries == 50)
-			return fail_errno(e, "%s", op->a[0].s);
+			return fail_errno(e, "%s", path);
 		usleep(2000);
 	}
 	return 0;
 }
+
+int do_RMDIR(struct ctx *c, const struct op *op, struct err *e) { return rmdir_tree(op->a[0].s, 0, e); }
 
 int do_UNLINK(struct ctx *c, const struct op *op, struct err *e)
 {

@@ -19,38 +19,28 @@
 
 int do_SETHOSTNAME(struct ctx *c, const struct op *op, struct err *e)
 {
-	if (syscall(SYS_sethostname, op->a[0].s, (size_t)op->a[0].n) < 0)
-		return fail_errno(e, "%s", op->a[0].s);
-	return 0;
+	return syscall(SYS_sethostname, op->a[0].s, (size_t)op->a[0].n) < 0 ? fail_errno(e, "%s", op->a[0].s) : 0;
 }
 
 int do_SETDOMAINNAME(struct ctx *c, const struct op *op, struct err *e)
 {
-	if (syscall(SYS_setdomainname, op->a[0].s, (size_t)op->a[0].n) < 0)
-		return fail_errno(e, "%s", op->a[0].s);
-	return 0;
+	return syscall(SYS_setdomainname, op->a[0].s, (size_t)op->a[0].n) < 0 ? fail_errno(e, "%s", op->a[0].s) : 0;
 }
 
 int do_SETRLIMIT(struct ctx *c, const struct op *op, struct err *e)
 {
 	struct prlimit_val rl = { op->a[1].u, op->a[2].u };
-	if (syscall(SYS_prlimit64, 0, (int)op->a[0].u, &rl, NULL) < 0)
-		return fail_errno(e, "%llu", (unsigned long long)op->a[0].u);
-	return 0;
+	return syscall(SYS_prlimit64, 0, (int)op->a[0].u, &rl, NULL) < 0 ? fail_errno(e, "%llu", (unsigned long long)op->a[0].u) : 0;
 }
 
 int do_SET_NO_NEW_PRIVS(struct ctx *c, const struct op *op, struct err *e)
 {
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return fail_errno(e, "%s", "");
-	return 0;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? fail_errno(e, "%s", "") : 0;
 }
 
 int do_SET_KEEPCAPS(struct ctx *c, const struct op *op, struct err *e)
 {
-	if (prctl(PR_SET_KEEPCAPS, (unsigned long)op->a[0].u, 0, 0, 0) < 0)
-		return fail_errno(e, "%llu", (unsigned long long)op->a[0].u);
-	return 0;
+	return prctl(PR_SET_KEEPCAPS, (unsigned long)op->a[0].u, 0, 0, 0) < 0 ? fail_errno(e, "%llu", (unsigned long long)op->a[0].u) : 0;
 }
 
 int do_CAPBSET_DROP(struct ctx *c, const struct op *op, struct err *e)
@@ -72,9 +62,7 @@ int do_CAP_AMBIENT_RAISE(struct ctx *c, const struct op *op, struct err *e)
 /* credentials go through raw syscalls: one process, one thread, no libc broadcast */
 int do_SETGROUPS(struct ctx *c, const struct op *op, struct err *e)
 {
-	if (syscall(SYS_setgroups, (size_t)op->a[0].n, op->a[0].l) < 0)
-		return fail_errno(e, "%u groups", op->a[0].n);
-	return 0;
+	return syscall(SYS_setgroups, (size_t)op->a[0].n, op->a[0].l) < 0 ? fail_errno(e, "%u groups", op->a[0].n) : 0;
 }
 
 int do_SETRESGID(struct ctx *c, const struct op *op, struct err *e)
@@ -97,16 +85,12 @@ int do_SETRESUID(struct ctx *c, const struct op *op, struct err *e)
 
 int do_SETGID(struct ctx *c, const struct op *op, struct err *e)
 {
-	if (syscall(SYS_setgid, (gid_t)op->a[0].u) < 0)
-		return fail_errno(e, "%llu", (unsigned long long)op->a[0].u);
-	return 0;
+	return syscall(SYS_setgid, (gid_t)op->a[0].u) < 0 ? fail_errno(e, "%llu", (unsigned long long)op->a[0].u) : 0;
 }
 
 int do_SETUID(struct ctx *c, const struct op *op, struct err *e)
 {
-	if (syscall(SYS_setuid, (uid_t)op->a[0].u) < 0)
-		return fail_errno(e, "%llu", (unsigned long long)op->a[0].u);
-	return 0;
+	return syscall(SYS_setuid, (uid_t)op->a[0].u) < 0 ? fail_errno(e, "%llu", (unsigned long long)op->a[0].u) : 0;
 }
 
 int do_CAPSET(struct ctx *c, const struct op *op, struct err *e)

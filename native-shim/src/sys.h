@@ -42,6 +42,8 @@ struct sched_attr_v1 {       /* sched_setattr(2), SCHED_ATTR_SIZE_VER1 (with the
 #define ID_MASK_WORDS 16     /* a CPU or node mask of 1024 bits, the planner's largest id + 1 */
 
 #define PROC_SUPER_MAGIC 0x9fa0
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_RAISE 2

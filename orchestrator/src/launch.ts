@@ -9,8 +9,9 @@ import { containerStatus, forwardSignals, releaseInit, writePidFile } from './li
 import { planDigest } from './plan/render.js';
 import { precompile } from './planner.js';
 import { launchInput, preparePlan, readConfig, type Prepared } from './prepare.js';
-import { formatShimError, spawnShim, shimFailure } from './shim.js';
-import { createStateDir, removeStateDir, stateDir, validateId, writeConfigCopy, writePlan, writeState, type State } from './state.js';
+import { formatShimError, SHIM_PID, spawnShim, shimFailure } from './shim.js';
+import { acquireLock, createStateDir, removeStateDir, stateDir, validateId, writeAtomic, writeConfigCopy, writePlan, writeState, type State } from './state.js';
+import { cgroupDirs } from './procs.js';
 import { join, resolve } from './posix-path.js';
 import { procStartTime } from './status.js';
 import { sys } from './sys.js';
@@ -69,7 +70,11 @@ export function preservedFdCount(opts: { preserveFds?: string }, env: Record<str
  * `run`: also starts init, waits for it and returns its exit status (state removed).
  */
 export async function launch(mode: 'create' | 'run', id: string, p: Prepared, opts: LaunchOptions, g: Globals): Promise<number> {
+  checkCgroups(p);
   const dir = createStateDir(g.root, id);
+  // Held until state.json exists: a `delete` meanwhile waits for this planc, or, if it died,
+  // takes the lock over and removes what the plan and the shim's pid record say was made.
+  const unlock = acquireLock(dir);
   let keep = false;
   const units: string[] = [];
   // PERF: the systemd driver's bus connection is made while the shim starts up
@@ -102,7 +107,10 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
       } catch (e) { hookError = e; return false; }
     };
     const preserveFds = preservedFdCount(opts);
-    const shim = spawnShim(mode, p.plan, { preserveFds, planFile: join(dir, 'plan.bin'), onSync: opNamesOf(p).includes('sync_caller') ? onSync : undefined });
+    // the shim works in the state dir, so a shim spawned but not yet recorded is still found by `delete`
+    const shim = spawnShim(mode, p.plan, { preserveFds, cwd: dir, planFile: join(dir, 'plan.bin'), onSync: opNamesOf(p).includes('sync_caller') ? onSync : undefined });
+    const shimStart = shim.child.pid ? procStartTime(shim.child.pid) : null;
+    if (shimStart !== null) writeAtomic(join(dir, SHIM_PID), `${shim.child.pid} ${shimStart}`);
     const stopForwarding = mode === 'run' ? forwardSignals(shim.child) : () => {};
     try {
       const pid = await shim.created;
@@ -118,6 +126,7 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
         ...(g.systemdCgroup ? { systemdCgroup: true } : {}),
       };
       writeState(dir, state);
+      unlock();
       debug(`${mode} ${id}: init pid ${pid}, plan ${state.planDigest} (${opNamesOf(p).length} ops)`);
       if (opts.pidFile) {
         try { writePidFile(opts.pidFile, pid); } catch (e) {
@@ -177,7 +186,23 @@ export async function launch(mode: 'create' | 'run', id: string, p: Prepared, op
     if (!keep && units.length) await sd!.runStopOps(p.ops, bus).catch((e: Error) => warn(e.message));
     void bus?.then((c) => c.close(), () => {});
     if (!keep) removeStateDir(dir);
+    unlock();
   }
+}
+
+/**
+ * runc's checks of an existing cgroup, before anything is made: a frozen one is refused (init
+ * would block joining it), a populated one is warned about.
+ */
+function checkCgroups(p: Prepared): void {
+  const io = sys();
+  let pids = 0;
+  for (const dir of cgroupDirs(p.ops)) {
+    const read = (f: string): string => { try { return io.readText(join(dir, f)).trim(); } catch { return ''; } };
+    if (/^(FROZEN|FREEZING)$/.test(read('freezer.state')) || read('cgroup.freeze') === '1') throw new PlancError("container's cgroup unexpectedly frozen");
+    pids = Math.max(pids, read('cgroup.procs').split('\n').filter(Boolean).length);
+  }
+  if (pids > 0) warn(`container's cgroup is not empty: ${pids} process(es) found`);
 }
 
 function opNamesOf(p: Prepared): readonly string[] {

@@ -21,7 +21,12 @@ export interface ShimOptions {
   onSync?: (rec: Extract<ShimRecord, { type: 'sync' }>) => Promise<boolean>;
   /** a file that already holds exactly `plan`: under Bun the shim reads it through a read-only fd */
   planFile?: string;
+  /** the shim's working directory (create and run: the state dir, where `delete` looks for a shim whose pid it never learnt) */
+  cwd?: string;
 }
+
+/** The state-dir file naming the create/run shim ("<pid> <start time>"), written as soon as it is spawned. */
+export const SHIM_PID = 'shim.pid';
 
 interface BunSubprocess extends ShimChild {
   readonly stdio: (number | null | undefined)[];
@@ -30,7 +35,7 @@ interface BunSubprocess extends ShimChild {
   readonly signalCode: string | null;
 }
 declare const Bun: {
-  spawn(cmd: string[], o: { stdio: (string | number)[] }): BunSubprocess;
+  spawn(cmd: string[], o: { stdio: (string | number)[]; cwd?: string }): BunSubprocess;
   file(fd: number): { stream(): AsyncIterable<Uint8Array> };
 } | undefined;
 
@@ -147,6 +152,7 @@ function spawnBun(mode: ShimMode, plan: Uint8Array, o: ShimOptions): ShimProcess
   let proc: BunSubprocess;
   try {
     proc = Bun!.spawn([o.shim ?? shimPath(), ...args], {
+      ...(o.cwd ? { cwd: o.cwd } : {}),
       stdio: ['inherit', 'inherit', 'inherit', ...preserved, planFd >= 0 ? planFd : 'pipe', 'pipe', ...(o.onSync ? ['pipe'] : [])],
     });
   } catch (e) {
@@ -184,6 +190,7 @@ function spawnNode(mode: ShimMode, plan: Uint8Array, o: ShimOptions): ShimProces
   // Loaded here, not at import: every builtin imported at top level is paid by `planc --version` too.
   const { spawn } = process.getBuiltinModule('node:child_process');
   const child = spawn(o.shim ?? shimPath(), args, {
+    ...(o.cwd ? { cwd: o.cwd } : {}),
     stdio: ['inherit', 'inherit', 'inherit', ...preserved, 'pipe', 'pipe', ...(o.onSync ? ['pipe' as const] : [])],
   });
   const planPipe = child.stdio[PLAN_FD] as Writable;

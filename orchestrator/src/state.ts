@@ -95,13 +95,14 @@ export function readPlan(dir: string): Uint8Array { return sys().readFile(join(d
 export function writeConfigCopy(dir: string, config: Uint8Array): void { writeAtomic(join(dir, 'config.json'), config); }
 export function readConfigCopy(dir: string): Uint8Array { return sys().readFile(join(dir, 'config.json')); }
 
-// A lock is <dir>/lock created O_EXCL holding "<pid> <start time>" of its owner; Node has no
-// flock(2). An owner that died (its pid gone or reused) leaves a stale lock, which is taken over.
-function ownerAlive(text: string): boolean {
-  const [pid, start] = text.trim().split(' ').map(Number);
-  if (!pid || !Number.isInteger(pid)) return false;
-  const now = procStartTime(pid);
-  return now !== null && (start === undefined || Number.isNaN(start) || now === start);
+// A lock is <dir>/lock holding "<pid> <start time>\n" of its owner; Node has no flock(2). The record
+// is written whole to a file of the owner's own and then hard-linked to <dir>/lock (link(2) fails
+// if the lock exists), so a lock is never seen empty or cut short, even when its owner is killed
+// while taking it. An owner that died (its pid gone, or reused by a process started at another
+// time) leaves a stale lock, which is taken over; so is a record planc could not have written.
+export function ownerAlive(text: string): boolean {
+  const m = /^(\d+) (\d+)\n$/.exec(text);
+  return m !== null && procStartTime(Number(m[1])) === Number(m[2]);
 }
 
 const sleepMs = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
@@ -112,35 +113,41 @@ const sleepMs = (ms: number): void => { Atomics.wait(new Int32Array(new SharedAr
  */
 export function acquireLock(dir: string, timeoutMs = 30_000): () => void {
   const path = join(dir, 'lock');
-  const me = `${process.pid} ${procStartTime(process.pid) ?? ''}\n`;
+  const me = `${process.pid} ${procStartTime(process.pid) ?? 0}\n`;
   const deadline = Date.now() + timeoutMs;
   const io = sys();
-  const record = new TextEncoder().encode(me);
-  for (;;) {
-    try {
-      const fd = io.open(path, io.O.CREAT | io.O.EXCL | io.O.WRONLY | io.O.NOFOLLOW, 0o600);
-      try { io.write(fd, record, 0, record.length); } finally { io.close(fd); }
-      return () => { try { if (io.readText(path) === me) io.unlink(path); } catch { /* dir gone with the container */ } };
-    } catch (e) {
-      const code = (e as SysError).code;
-      if (code === 'ENOENT') throw new PlancError('container does not exist', 1, { cause: e });
-      if (code !== 'EEXIST') throw e;
-    }
-    let owner = '';
-    try { owner = io.readText(path); } catch { continue; } // released meanwhile
-    // An owner still writing its record shows an empty file: give it a moment before judging it.
-    if (owner !== '' && !ownerAlive(owner)) {
-      // Moved aside, not unlinked: only the one taker that moves the stale record wins.
-      const aside = `${path}.stale-${process.pid}`;
+  const mine = `${path}.${process.pid}-${++tmpSeq}`;
+  try { io.writeFile(mine, me, 0o600); } catch (e) {
+    if ((e as SysError).code === 'ENOENT') throw new PlancError('container does not exist', 1, { cause: e });
+    throw e;
+  }
+  try {
+    for (;;) {
       try {
-        io.rename(path, aside);
-        if (io.readText(aside) !== owner) { try { io.link(aside, path); } catch { /* a live owner holds it again */ } }
-        io.unlink(aside);
-      } catch { /* another taker moved it first */ }
-      continue;
+        io.link(mine, path);
+        return () => { try { if (io.readText(path) === me) io.unlink(path); } catch { /* dir gone with the container */ } };
+      } catch (e) {
+        const code = (e as SysError).code;
+        if (code === 'ENOENT') throw new PlancError('container does not exist', 1, { cause: e });
+        if (code !== 'EEXIST') throw e;
+      }
+      let owner = '';
+      try { owner = io.readText(path); } catch { continue; } // released meanwhile
+      if (!ownerAlive(owner)) {
+        // Moved aside, not unlinked: only the one taker that moves the stale record wins.
+        const aside = `${path}.stale-${process.pid}`;
+        try {
+          io.rename(path, aside);
+          if (io.readText(aside) !== owner) { try { io.link(aside, path); } catch { /* a live owner holds it again */ } }
+          io.unlink(aside);
+        } catch { /* another taker moved it first */ }
+        continue;
+      }
+      if (Date.now() > deadline) throw new PlancError(`container ${basename(dir)} is locked by another planc (pid ${owner.trim().split(' ')[0]})`);
+      sleepMs(5);
     }
-    if (Date.now() > deadline) throw new PlancError(`container ${basename(dir)} is locked by another planc (pid ${owner.trim().split(' ')[0]})`);
-    sleepMs(5);
+  } finally {
+    try { io.unlink(mine); } catch { /* dir gone */ }
   }
 }
 

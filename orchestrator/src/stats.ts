@@ -1,21 +1,9 @@
 // Reads a container's resource usage from the cgroup directories its plan put init in, shaped as
 // runc's `events` stats (types.Stats). Read only: never writes a cgroup file.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { decodePlan } from './plan/decode.js';
+import { join } from 'node:path';
 
 type Json = Record<string, any>;
-
-/** The container's cgroup directories: the one init was cloned into and those it joined (the plan's
- * clone_into_cgroup and cgroup_join_self ops), in plan order. */
-export function cgroupDirs(plan: Uint8Array): string[] {
-  const dirs: string[] = [];
-  for (const o of decodePlan(plan)) {
-    if (o.op === 'clone_into_cgroup') dirs.push(o.args.cgroup as string);
-    else if (o.op === 'cgroup_join_self') dirs.push(dirname(o.args.path as string));
-  }
-  return [...new Set(dirs)];
-}
 
 const read = (dir: string, file: string): string | null => { try { return readFileSync(join(dir, file), 'utf8').trim(); } catch { return null; } };
 // cgroup v1 reports "no limit" as 2^63 rounded to a page, beyond a double's exact range: such

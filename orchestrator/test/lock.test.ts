@@ -1,7 +1,7 @@
 // Pins the state-dir lock: one holder at a time, a waiter gets it when released, a dead owner's lock
 // is taken over, and a container deleted while waiting "does not exist". No root needed.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,25 @@ describe('state dir lock', () => {
     writeFileSync(join(tmp, 'lock'), `${pid} 1\n`);
     expect(withLock(tmp, () => 'got it')).toBe('got it');
     expect(existsSync(join(tmp, 'lock'))).toBe(false);
+  });
+
+  it('takes over a lock whose pid now names another process (pid reuse: its start time differs)', () => {
+    writeFileSync(join(tmp, 'lock'), `${process.ppid} 1\n`);
+    expect(withLock(tmp, () => 'got it')).toBe('got it');
+  });
+
+  it('takes over a lock file that is empty or cut short (an owner killed while writing it)', () => {
+    for (const record of ['', `${process.ppid}`, `${process.ppid} `, `${process.pid} 12`]) {
+      writeFileSync(join(tmp, 'lock'), record);
+      expect(acquireLock(tmp, 200)).toBeTypeOf('function');
+      rmSync(join(tmp, 'lock'));
+    }
+  });
+
+  it('never shows a partial record: the lock appears whole, by link(2), and leaves no file of its own', () => {
+    const release = acquireLock(tmp);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('lock'))).toEqual(['lock']);
+    release();
   });
 
   it('serialises read-modify-write of state across processes', async () => {

@@ -3,7 +3,8 @@
 import { PlancError } from '../errors.js';
 import type { Globals } from '../globals.js';
 import { stdout } from '../out.js';
-import { cgroupDirs, collectStats, oomKills, statsJson } from '../stats.js';
+import { cgroupDirs } from '../procs.js';
+import { collectStats, oomKills, statsJson } from '../stats.js';
 import { existingStateDir, readPlan, readState } from '../state.js';
 import { liveStatus } from '../status.js';
 

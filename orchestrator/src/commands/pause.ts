@@ -23,6 +23,9 @@ export async function apply(action: 'pause' | 'resume', id: string, dir: string,
   const bytes = readConfigCopy(dir);
   const p = await planWith({ bundle: s.bundle, id, root: g.root, bytes, parsed: JSON.parse(new TextDecoder().decode(bytes)), action, options: systemdOption(s) });
   const frozen = action === 'pause';
+  // ORDER: the intent first: a pause killed midway leaves a container that reads as paused, so
+  // delete --force thaws it before its SIGKILL (a v1 freezer's tasks cannot act on one)
+  if (frozen) writeState(dir, { ...s, paused: true });
   // The kernel freezes a cgroup's tasks one by one: pause returns once every freezer the plan
   // wrote reports the new state, as runc waits (v1 freezer.state, v2 the "frozen" key of
   // cgroup.events). A v1 freezer can stall in FREEZING while a task is busy in the kernel; the

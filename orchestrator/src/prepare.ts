@@ -76,7 +76,10 @@ export function launchInput(config: unknown, stateDirPath: string, o: { consoleS
 }
 
 export async function preparePlan(input: PrepareInput): Promise<Prepared> {
-  const bundle = resolve(input.bundle);
+  // The bundle as the kernel names it, links resolved: runc chdirs into it and takes getcwd,
+  // so a relative root.path under a linked bundle dir is a real path (and state shows it)
+  let bundle = resolve(input.bundle);
+  try { bundle = sys().realpath(bundle); } catch { /* missing: readConfig says so */ }
   return planWith({ ...input, bundle, ...readConfig(bundle) });
 }
 

@@ -32,6 +32,21 @@ describe.skipIf(!ready)(`hostile image layouts${ready ? '' : ` (skipped: ${why})
     expect(cgroupDirs().filter((d) => d.endsWith('-rootlink'))).toEqual([]);
   });
 
+  it('runs a bundle reached through a symlink with a relative root.path, as runc: the state names the real paths', () => {
+    const seen: Record<string, unknown> = {};
+    for (const rt of RTS) {
+      const b = bundle(rt, 'bundlelink', ['sleep', '30'], (c) => { c.root.path = path.relative(path.join(tmp, `${rt}-bundlelink`), path.join(tmp, 'rootfs')); });
+      const link = path.join(tmp, `${rt}-bundlelink-link`);
+      fs.symlinkSync(b, link);
+      const c = call(rt, ['create', '-b', link, 'bundlelink']);
+      const st = call(rt, ['state', 'bundlelink']);
+      seen[rt] = c.status === 0 ? (({ bundle: bb, rootfs }) => ({ bundle: bb.replace(`/${rt}-bundlelink`, '/bundlelink'), rootfs }))(JSON.parse(st.stdout)) : msg(c.stderr);
+      call(rt, ['delete', '-f', 'bundlelink']);
+    }
+    expect(seen.planc).toEqual(seen.runc);
+    expect(seen.planc).toEqual({ bundle: path.join(tmp, 'bundlelink'), rootfs: path.join(tmp, 'rootfs') });
+  });
+
   it('gives the /sys/fs/cgroup tmpfs the mode of the sysfs directory it covers, as runc: nothing can be planted beside the hierarchies', () => {
     const out: Record<string, string> = {};
     for (const rt of RTS) {
